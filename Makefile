@@ -1,0 +1,98 @@
+# authgate - build, run, test.  See README.md.
+#
+# Sources are picked up by folder: every .c in util/ spf/ dkim/ dmarc/
+# policy/ goes into libauthgate.a; milter/*.c (but main.c) into
+# libagmilter.a; tests/unit/test_*.c, tests/conformance/*.c and
+# tests/tools/*.c each become one program under $(B)/.
+
+CC ?= gcc
+B ?= build
+OPT ?= -O2
+SAN ?=
+CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -g $(OPT) $(SAN) -I. \
+	-Wall -Wextra -Wformat=2 -Wshadow -Werror -pthread
+CFLAGS_EXTRA ?=
+ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS_EXTRA) $(CFLAGS)
+LIBS = -lspf2 -lldns -lopendkim -lssl -lcrypto -pthread
+MILTER_LIBS = -lmilter
+TEST_LIBS = -lcmocka
+
+LIB_SRC := $(wildcard util/*.c spf/*.c dkim/*.c dmarc/*.c policy/*.c)
+MIL_SRC := $(filter-out milter/main.c,$(wildcard milter/*.c))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+CONF_SRC := $(wildcard tests/conformance/*.c)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
+MIL_OBJ := $(MIL_SRC:%.c=$(B)/obj/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+CONF_BIN := $(CONF_SRC:tests/conformance/%.c=$(B)/tests/%)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
+
+.PHONY: all tests run check asan deps deps-test clean format
+all: $(B)/authgate
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libauthgate.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libagmilter.a: $(MIL_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/authgate: $(B)/obj/milter/main.o $(B)/libagmilter.a $(B)/libauthgate.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(MILTER_LIBS) $(LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libagmilter.a $(B)/libauthgate.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(TEST_LIBS) $(MILTER_LIBS) $(LIBS)
+
+$(B)/tests/%: tests/conformance/%.c $(B)/libauthgate.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tools/%: tests/tools/%.c $(B)/libauthgate.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+tests: $(B)/authgate $(UNIT_BIN) $(CONF_BIN) $(TOOL_BIN)
+
+# Debian packages: to build, and in addition to test.
+BUILD_PKGS = gcc make pkg-config libmilter-dev libssl-dev libopendkim-dev \
+	libspf2-dev libldns-dev
+TEST_PKGS = libcmocka-dev postfix swaks nsd ldnsutils python3 python3-yaml \
+	procps iproute2
+
+deps:
+	@sh tests/tools/install-deps.sh $(BUILD_PKGS)
+
+deps-test:
+	@sh tests/tools/install-deps.sh $(BUILD_PKGS) $(TEST_PKGS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p var
+	@sh tests/tools/ensure-user.sh
+	./$(B)/authgate -f -c conf/authgate.conf
+
+check: deps-test
+	@$(MAKE) --no-print-directory tests
+	@B=$(B) sh tests/run.sh
+
+asan: deps-test
+	@$(MAKE) --no-print-directory B=build-asan OPT=-O1 \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" tests
+	@B=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJ:.o=.d) $(MIL_OBJ:.o=.d) $(B)/obj/milter/main.d

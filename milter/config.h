@@ -1,0 +1,80 @@
+/*
+ * milter/config.h - authgate's configuration: keys, defaults, snapshot
+ * Use:     ag_config_load() reads and validates a file and builds what the
+ *          checks need (resolver, SPF checker); the result is one immutable
+ *          snapshot. ag_config_ref()/ag_config_unref() count its users; the
+ *          last unref frees it. conf/authgate.conf documents every key.
+ * Owns:    every string, set and checker it holds.
+ * Threads: immutable after load; share freely. The refcount is atomic.
+ * Errors:  AG_EINVAL etc. with "file:line: what is wrong" in err.
+ */
+#ifndef AG_MILTER_CONFIG_H
+#define AG_MILTER_CONFIG_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "policy/verdict.h"
+#include "spf/spf.h"
+#include "util/cidr.h"
+#include "util/dns.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#define AG_CONFIG_STR_MAX 1024
+
+struct ag_config {
+	atomic_uint refs;
+	char path[AG_CONFIG_STR_MAX];
+
+	/* daemon */
+	char socket[AG_CONFIG_STR_MAX];
+	mode_t socket_mode;
+	char socket_group[256];
+	char user[256];
+	char pidfile[AG_CONFIG_STR_MAX];
+	unsigned shutdown_timeout_s;
+
+	/* logging */
+	enum ag_log_level log_level;
+	bool log_syslog;
+	int log_facility;
+	bool log_stderr;
+
+	/* message handling */
+	char authserv_id[256];
+	struct ag_cidr *internal_hosts;
+	bool on_error_accept;	/* OnInternalError accept */
+
+	/* DNS */
+	char ns_text[AG_DNS_MAX_NS][128];
+	struct ag_dns_config dns_cfg;
+	struct ag_dns *dns;
+
+	/* SPF */
+	bool spf_check_helo;
+	char spf_receiver[256];
+	struct ag_spf_config spf_cfg;
+	struct ag_spf *spf;
+	struct ag_policy_spf_config spf_policy;
+};
+
+/*
+ * ag_config_load - read path, apply defaults, validate, build the resolver
+ * and SPF checker. *cfg_r holds one reference on success.
+ */
+int ag_config_load(const char *path, struct ag_config **cfg_r,
+		   struct ag_err *err) AG_MUST_CHECK;
+
+/* ag_config_ref - take one more reference; returns cfg */
+struct ag_config *ag_config_ref(struct ag_config *cfg);
+
+/* ag_config_unref - drop a reference, free on the last; clears *cfg */
+void ag_config_unref(struct ag_config **cfg);
+
+/* ag_config_socket_valid - "unix:/path", "local:/path", "inet:PORT@HOST",
+ * "inet6:PORT@HOST" */
+bool ag_config_socket_valid(const char *spec);
+
+#endif
