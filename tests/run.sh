@@ -55,27 +55,33 @@ for t in "$B"/tests/test_*; do
 	run_cmocka "$t"
 done
 
+# run_group NAME CMD... - a script printing "<name>: N passed, N failed"
+# lines; it must print at least one, and a non-zero exit must come with a
+# counted failure, else the group is broken (could not run)
+run_group() {
+	gname=$1
+	shift
+	"$@" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	if ! add_counts "$log"; then
+		echo "$gname: did not run (exit $rc)"
+		broken=$((broken + 1))
+	elif [ "$rc" -ne 0 ] && ! grep -q ' [1-9][0-9]* failed' "$log"; then
+		echo "$gname: exit $rc without a counted failure"
+		broken=$((broken + 1))
+	fi
+}
+
 echo "== conformance"
 for s in tests/conformance/run-*.sh; do
 	[ -f "$s" ] || continue
-	sh "$s" >"$log" 2>&1
-	rc=$?
-	cat "$log"
-	if ! add_counts "$log" || [ "$rc" -ne 0 ] && ! grep -q ' [1-9][0-9]* failed' "$log"; then
-		echo "$s: did not run (exit $rc)"
-		broken=$((broken + 1))
-	fi
+	run_group "$s" sh "$s"
 done
 
 echo "== integration"
 if [ -f tests/integration/run.sh ]; then
-	bash tests/integration/run.sh >"$log" 2>&1
-	rc=$?
-	cat "$log"
-	if ! add_counts "$log" || { [ "$rc" -ne 0 ] && ! grep -q ' [1-9][0-9]* failed' "$log"; }; then
-		echo "integration: did not run (exit $rc)"
-		broken=$((broken + 1))
-	fi
+	run_group integration bash tests/integration/run.sh
 fi
 
 [ "$broken" -ne 0 ] && echo "groups that could not run: $broken"

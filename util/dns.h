@@ -15,6 +15,14 @@
  *          outcome, including NXDOMAIN, NODATA, SERVFAIL and timeout: those
  *          are the answer's status, not errors. It returns AG_ENOMEM or
  *          AG_EINVAL (bad name) otherwise.
+ * Mapping: RCODE NXDOMAIN -> NXDOMAIN; NOERROR without a record of the
+ *          asked type at the name or where its CNAME chain in the answer
+ *          leads -> NODATA; REFUSED -> ERROR (a configuration problem, not
+ *          a server failure); any other error RCODE -> SERVFAIL. A
+ *          nameserver answering SERVFAIL or REFUSED makes us ask the next.
+ *          Negative TTL: min(SOA TTL, SOA MINIMUM) from the authority
+ *          section, else 300 s, capped at cfg->negative_ttl. OK, NXDOMAIN
+ *          and NODATA answers are cached; SERVFAIL, TIMEOUT, ERROR never.
  */
 #ifndef AG_UTIL_DNS_H
 #define AG_UTIL_DNS_H
@@ -77,7 +85,7 @@ struct ag_dns_answer {
 
 struct ag_dns_config {
 	const char *nameservers[AG_DNS_MAX_NS]; /* "addr", "addr:port",
-						 * "[v6addr]:port" */
+						 * "[v6addr]:port", "v6addr" */
 	unsigned n_nameservers;	/* 0: read /etc/resolv.conf */
 	unsigned timeout_ms;	/* per try; default 5000 */
 	unsigned retries;	/* tries per nameserver after the first; 2 */
@@ -126,7 +134,11 @@ void ag_dns_answer_free(struct ag_dns_answer **ans);
 /* ag_dns_status_name - "ok", "nxdomain", "nodata", "servfail", ... */
 const char *ag_dns_status_name(enum ag_dns_status st);
 
-/* statistics for tests and the log: queries asked, cache hits */
+/*
+ * statistics for tests and the log: queries asked (valid names only),
+ * cache hits, lookups past the cache (to the nameservers, or to the zone
+ * of ag_dns_new_zone()), answers held in the cache now
+ */
 struct ag_dns_stats {
 	unsigned long queries;
 	unsigned long cache_hits;

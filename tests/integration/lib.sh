@@ -63,9 +63,13 @@
 #   send_mail PORT SWAKSARGS...     one SMTP session through swaks; the
 #                                   transcript goes to $SEND_LOG, swaks'
 #                                   status to $SEND_RC (also returned);
-#                                   --xclient-helo H implies --helo H
-#   mail_wait LOCALPART [SECS]      wait for a new message in the Maildir of
+#                                   --xclient-helo H implies --helo H;
+#                                   without --data, Subject names the
+#                                   send number ("... test N")
+#   mail_wait LOCALPART [SECS]      wait for a message delivered to
 #                                   LOCALPART@authgate.test -> $MAIL_FILE
+#                                   (use a fresh LOCALPART per case)
+#   mail_find LOCALPART             files delivered to it, oldest first
 #   mail_count LOCALPART            messages delivered to LOCALPART
 #   mail_headers FILE               the header section, folded lines joined
 #   mail_header FILE NAME           values of header NAME, one a line, in order
@@ -75,6 +79,11 @@
 #                                   server reply with CODE (e.g. 550)
 #   assert_no_mail NAME LOCALPART [SECS]  nothing arrives within SECS
 #   assert_delivered NAME LOCALPART [SECS] mail_wait as an assertion
+#   mail_header_names FILE          header names, top to bottom
+#   ar_id VALUE                     authserv-id of one A-R value (lower case)
+#   ar_ours FILE [ID]               A-R values whose authserv-id is ID
+#                                   (default $AG_AUTHSERV), top to bottom
+#   ar_count FILE [ID]              how many of them
 #
 # Variables: ROOT (project root), AUTHGATE, T, IT_DIR, ZONES_DIR, DNS_PORT,
 #   BLACKHOLE_PORT, PF_PORT, PF_CONF, MAIL_DOMAIN (authgate.test),
@@ -583,7 +592,7 @@ smtpd_recipient_restrictions =
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 virtual_mailbox_domains = $MAIL_DOMAIN
 virtual_mailbox_base = $T/mail
-virtual_mailbox_maps = regexp:$PF_CONF/vmailbox
+virtual_mailbox_maps = static:box/
 virtual_uid_maps = static:$(id -u nobody)
 virtual_gid_maps = static:$(id -g nobody)
 virtual_mailbox_limit = 0
@@ -591,9 +600,10 @@ smtpd_milters = $milter
 non_smtpd_milters = $milter
 milter_default_action = tempfail
 milter_protocol = 6
+# nothing ever leaves: bounces to the test senders fail at once
+default_transport = error:outbound mail disabled in tests
+relay_transport = error:outbound mail disabled in tests
 EOF
-	# one Maildir per local part: a test waits for its own recipient
-	printf '/^([^@]+)@/ ${1}/\n' >"$PF_CONF/vmailbox"
 }
 
 pf_write_master() {
@@ -676,16 +686,12 @@ pf_start() {
 	done
 }
 
-# pf_instance_pids - processes of this instance: the master (its pid file)
-# and everything whose environment names our config directory
+# pf_instance_pids - processes of this instance: everything whose
+# environment names our config directory (postfix -c exports MAIL_CONFIG
+# to the master, which passes it to every daemon it starts)
 pf_instance_pids() {
-	local p f
-	f="$PF_DIR/queue/pid/master.pid"
-	[ -s "$f" ] && tr -d ' \n' <"$f" && echo
-	for p in /proc/[0-9]*; do
-		tr '\0' '\n' <"$p/environ" 2>/dev/null |
-			grep -qxF "MAIL_CONFIG=$PF_CONF" && echo "${p#/proc/}"
-	done
+	grep -lzxF "MAIL_CONFIG=$PF_CONF" /proc/[0-9]*/environ 2>/dev/null |
+		awk -F/ -v self=$$ '$3 != self { print $3 }'
 	return 0
 }
 
@@ -727,49 +733,54 @@ SEND_N=0
 
 # send_mail PORT SWAKSARGS... - one SMTP session, transcript in $SEND_LOG
 send_mail() {
-	local port=$1 helo="" a prev="" have_helo=0
+	local port=$1 helo="" a prev="" have_helo=0 have_data=0
 	shift
 	for a in "$@"; do
 		[ "$prev" = --xclient-helo ] && helo=$a
-		case "$a" in --helo | --ehlo | -h) have_helo=1 ;; esac
+		case "$a" in
+		--helo | --ehlo | -h) have_helo=1 ;;
+		--data | -d) have_data=1 ;;
+		esac
 		prev=$a
 	done
-	local -a extra=()
-	[ -n "$helo" ] && [ "$have_helo" = 0 ] && extra=(--helo "$helo")
 	SEND_N=$((SEND_N + 1))
 	SEND_LOG="$T/swaks.$SEND_N.log"
+	local -a extra=()
+	# after XCLIENT the client says EHLO again, which would replace the
+	# HELO name XCLIENT gave; say the same name
+	[ -n "$helo" ] && [ "$have_helo" = 0 ] && extra+=(--helo "$helo")
+	[ "$have_data" = 0 ] &&
+		extra+=(--h-Subject "authgate integration test $SEND_N")
 	swaks --server 127.0.0.1 --port "$port" --timeout 60 \
-		--h-Subject "authgate integration test $SEND_N" \
 		"${extra[@]}" "$@" >"$SEND_LOG" 2>&1
 	SEND_RC=$?
 	return $SEND_RC
 }
 
-# mail_dir LOCALPART - the Maildir's new/ folder for LOCALPART@authgate.test
-mail_dir() {
-	echo "$T/mail/$1/new"
+# Every message lands in one Maildir, $T/mail/box/new (virtual(8) refuses
+# per-recipient regexp maps); virtual(8) prepends "Delivered-To: RCPT", by
+# which a test finds its own message. Use a fresh local part per case.
+
+# mail_find LOCALPART - the files delivered to LOCALPART@authgate.test,
+# oldest first
+mail_find() {
+	local d="$T/mail/box/new"
+	[ -d "$d" ] || return 0
+	grep -liFx "Delivered-To: $1@$MAIL_DOMAIN" "$d"/* 2>/dev/null |
+		xargs -r ls -tr
 }
 
 mail_count() {
-	local d
-	d=$(mail_dir "$1")
-	[ -d "$d" ] || { echo 0; return 0; }
-	find "$d" -type f | wc -l
+	mail_find "$1" | wc -l
 }
 
 # mail_wait LOCALPART [SECS] - the newest message for LOCALPART -> $MAIL_FILE
 mail_wait() {
-	local d i
-	d=$(mail_dir "$1")
+	local i
 	MAIL_FILE=""
 	for i in $(seq $((${2:-20} * 10))); do
-		if [ -d "$d" ]; then
-			MAIL_FILE=$(ls -t "$d" 2>/dev/null | head -1)
-			if [ -n "$MAIL_FILE" ]; then
-				MAIL_FILE="$d/$MAIL_FILE"
-				return 0
-			fi
-		fi
+		MAIL_FILE=$(mail_find "$1" | tail -1)
+		[ -n "$MAIL_FILE" ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -850,4 +861,33 @@ assert_no_mail() {
 	sleep "${3:-1}"
 	n=$(mail_count "$2")
 	if [ "$n" -eq 0 ]; then ok "$1"; else not_ok "$1" "$n message(s) delivered to $2"; fi
+}
+
+# mail_header_names FILE - header names top to bottom, one a line
+mail_header_names() {
+	mail_headers "$1" | sed -n 's/^\([^: \t]*\)[ \t]*:.*/\1/p'
+}
+
+# ar_id VALUE - the authserv-id of one Authentication-Results value
+# (leading comments skipped, lower-cased); simple, unnested comments only
+ar_id() {
+	printf '%s\n' "$1" |
+		sed -E 's/^([[:space:]]*\([^)]*\))*[[:space:]]*//; s/[[:space:];(].*$//' |
+		tr 'A-Z' 'a-z'
+}
+
+# ar_ours FILE [ID] - the Authentication-Results values whose authserv-id is
+# ID (default $AG_AUTHSERV), top to bottom
+ar_ours() {
+	local want=${2:-$AG_AUTHSERV} v
+	want=$(printf '%s' "$want" | tr 'A-Z' 'a-z')
+	mail_header "$1" Authentication-Results | while IFS= read -r v; do
+		[ "$(ar_id "$v")" = "$want" ] && printf '%s\n' "$v"
+	done
+	return 0
+}
+
+# ar_count FILE [ID] - how many Authentication-Results carry ID
+ar_count() {
+	ar_ours "$@" | grep -c .
 }
