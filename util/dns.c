@@ -35,6 +35,7 @@ struct dns_name {
 	char *key;		/* text in lower case: the cache key */
 };
 
+/* ag_dns_config_defaults - fill cfg with the documented defaults */
 void
 ag_dns_config_defaults(struct ag_dns_config *cfg)
 {
@@ -46,6 +47,7 @@ ag_dns_config_defaults(struct ag_dns_config *cfg)
 	cfg->negative_ttl = 900;
 }
 
+/* ag_dns_status_name - fixed lower-case name of a status */
 const char *
 ag_dns_status_name(enum ag_dns_status st)
 {
@@ -126,6 +128,7 @@ out:
 	return rc;
 }
 
+/* ag_dns_name_check - whether name is a valid domain name to ask for */
 int
 ag_dns_name_check(const char *name)
 {
@@ -188,6 +191,7 @@ out:
 	return rc;
 }
 
+/* ag_dns_new - a network resolver: configured nameservers or resolv.conf */
 int
 ag_dns_new(struct ag_dns **dns_r, const struct ag_dns_config *cfg,
 	   struct ag_err *err)
@@ -209,8 +213,9 @@ ag_dns_new(struct ag_dns **dns_r, const struct ag_dns_config *cfg,
 			rc = ag_err_set(err, AG_EINVAL,
 					"dns: bad nameserver '%s' (want addr, "
 					"addr:port or [v6addr]:port)",
-					cfg->nameservers[i] ? cfg->nameservers[i]
-							    : "(null)");
+					cfg->nameservers[i]
+						? cfg->nameservers[i]
+						: "(null)");
 			goto out;
 		}
 		dns->net.n_ns = i + 1;
@@ -222,6 +227,7 @@ out:
 	return rc;
 }
 
+/* ag_dns_new_zone - a resolver answering from an in-memory zone */
 int
 ag_dns_new_zone(struct ag_dns **dns_r, const struct ag_dns_config *cfg,
 		const struct ag_dns_zone *zone, struct ag_err *err)
@@ -243,6 +249,7 @@ out:
 	return rc;
 }
 
+/* ag_dns_free - free the resolver and its cache */
 void
 ag_dns_free(struct ag_dns **dns)
 {
@@ -253,6 +260,7 @@ ag_dns_free(struct ag_dns **dns)
 	*dns = NULL;
 }
 
+/* ag_dns_set_clock - replace the cache clock (tests) */
 void
 ag_dns_set_clock(struct ag_dns *dns, uint64_t (*now_ms)(void *arg),
 		 void *arg)
@@ -261,6 +269,7 @@ ag_dns_set_clock(struct ag_dns *dns, uint64_t (*now_ms)(void *arg),
 		ag_dns_cache_set_clock(dns->cache, now_ms, arg);
 }
 
+/* ag_dns_stats - snapshot of the counters */
 void
 ag_dns_stats(struct ag_dns *dns, struct ag_dns_stats *st_r)
 {
@@ -303,6 +312,7 @@ out:
 	return rc;
 }
 
+/* ag_dns_query - the answer for (name, type): cache first, then the source */
 int
 ag_dns_query(struct ag_dns *dns, const char *name, uint16_t type,
 	     struct ag_dns_answer **ans_r)

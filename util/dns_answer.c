@@ -20,6 +20,7 @@
 /* answers                                                            */
 /* ------------------------------------------------------------------ */
 
+/* ag_dns_answer_new - an empty answer with room for n records */
 struct ag_dns_answer *
 ag_dns_answer_new(enum ag_dns_status st, uint16_t type, unsigned n)
 {
@@ -35,6 +36,7 @@ ag_dns_answer_new(enum ag_dns_status st, uint16_t type, unsigned n)
 	return ans;
 }
 
+/* ag_dns_answer_free - free an answer and its record data */
 void
 ag_dns_answer_free(struct ag_dns_answer **ans)
 {
@@ -46,6 +48,7 @@ ag_dns_answer_free(struct ag_dns_answer **ans)
 	*ans = NULL;
 }
 
+/* ag_dns_answer_copy - deep copy of an answer */
 int
 ag_dns_answer_copy(const struct ag_dns_answer *src,
 		   struct ag_dns_answer **dst_r)
@@ -80,6 +83,7 @@ out:
 	return rc;
 }
 
+/* ag_dns_dname_text - presentation form of a name, no trailing dot */
 char *
 ag_dns_dname_text(const ldns_rdf *dname, size_t *len_r)
 {
@@ -308,6 +312,7 @@ dns_status(ldns_pkt_rcode rcode)
 	}
 }
 
+/* ag_dns_pkt_answer - map a response packet to an answer (see top) */
 int
 ag_dns_pkt_answer(const ldns_pkt *pkt, const ldns_rdf *qname, uint16_t type,
 		  unsigned ttl_cap, unsigned neg_cap,

@@ -27,8 +27,8 @@ struct cache_entry {
 	uint64_t expires_ms;		/* stored_ms + ttl seconds */
 	struct ag_dns_answer *ans;	/* owned */
 	struct cache_entry *hnext;	/* bucket chain */
-	struct cache_entry *prev;	/* LRU list: towards the head (newest) */
-	struct cache_entry *next;	/* LRU list: towards the tail (oldest) */
+	struct cache_entry *prev;	/* LRU list: towards the newest */
+	struct cache_entry *next;	/* LRU list: towards the oldest */
 };
 
 struct ag_dns_cache {
@@ -82,6 +82,7 @@ cache_entry_free(struct cache_entry *e)
 	free(e);
 }
 
+/* ag_dns_cache_new - an empty cache sized for max_entries */
 int
 ag_dns_cache_new(struct ag_dns_cache **cache_r, unsigned max_entries)
 {
@@ -116,6 +117,7 @@ out:
 	return rc;
 }
 
+/* ag_dns_cache_free - free the cache and every entry */
 void
 ag_dns_cache_free(struct ag_dns_cache **cache)
 {
@@ -134,6 +136,7 @@ ag_dns_cache_free(struct ag_dns_cache **cache)
 	*cache = NULL;
 }
 
+/* ag_dns_cache_set_clock - replace the clock (tests; not locked) */
 void
 ag_dns_cache_set_clock(struct ag_dns_cache *cache, ag_dns_clock_fn fn,
 		       void *arg)
@@ -142,6 +145,7 @@ ag_dns_cache_set_clock(struct ag_dns_cache *cache, ag_dns_clock_fn fn,
 	cache->now_arg = fn != NULL ? arg : NULL;
 }
 
+/* ag_dns_cache_count - entries held now */
 unsigned long
 ag_dns_cache_count(struct ag_dns_cache *cache)
 {
@@ -218,6 +222,7 @@ cache_age(uint32_t ttl, uint64_t elapsed_s)
 	return elapsed_s >= ttl ? 0 : (uint32_t)(ttl - elapsed_s);
 }
 
+/* ag_dns_cache_get - a copy of the cached answer, aged, or 0 */
 int
 ag_dns_cache_get(struct ag_dns_cache *cache, const char *key, uint16_t type,
 		 struct ag_dns_answer **ans_r)
@@ -290,6 +295,7 @@ out:
 	return rc;
 }
 
+/* ag_dns_cache_put - store a copy of a cacheable answer, evicting the LRU */
 void
 ag_dns_cache_put(struct ag_dns_cache *cache, const char *key, uint16_t type,
 		 const struct ag_dns_answer *ans)
@@ -297,7 +303,8 @@ ag_dns_cache_put(struct ag_dns_cache *cache, const char *key, uint16_t type,
 	struct cache_entry *e = NULL, *old, *victim = NULL;
 	size_t b;
 
-	if (cache == NULL || key == NULL || ans == NULL || !cache_cacheable(ans))
+	if (cache == NULL || key == NULL || ans == NULL ||
+	    !cache_cacheable(ans))
 		goto out;
 	/* copy outside the lock: allocation is the slow part */
 	if (cache_entry_new(key, type, ans, &e) != AG_OK)

@@ -93,6 +93,7 @@ net_split(char *buf, char **host_r, const char **port_r)
 	return AG_OK;
 }
 
+/* ag_dns_ns_parse - numeric nameserver text to a socket address */
 int
 ag_dns_ns_parse(const char *text, struct ag_dns_ns *ns_r)
 {
@@ -131,13 +132,15 @@ net_resolv_line(char *line)
 	char *p = line + strspn(line, " \t");
 	char *addr;
 
-	if (strncmp(p, "nameserver", 10) != 0 || (p[10] != ' ' && p[10] != '\t'))
+	if (strncmp(p, "nameserver", 10) != 0 ||
+	    (p[10] != ' ' && p[10] != '\t'))
 		return NULL;
 	addr = p + 10 + strspn(p + 10, " \t");
 	addr[strcspn(addr, " \t\r\n#;")] = '\0';
 	return *addr != '\0' ? addr : NULL;
 }
 
+/* ag_dns_ns_resolvconf - nameserver lines of resolv.conf */
 int
 ag_dns_ns_resolvconf(const char *path, struct ag_dns_ns *ns, unsigned max,
 		     unsigned *n_r)
@@ -447,11 +450,13 @@ net_rounds(const struct ag_dns_net *net, struct net_query *q,
 	int timed_out = 0, malformed = 0;
 	enum net_outcome res;
 
-	for (unsigned r = 0; r <= net->retries && r <= AG_DNS_MAX_RETRIES; r++) {
+	for (unsigned r = 0; r <= net->retries && r <= AG_DNS_MAX_RETRIES;
+	     r++) {
 		for (unsigned i = 0; i < net->n_ns && i < AG_DNS_MAX_NS; i++) {
 			if (answered[i] || net_left(end) == 0)
 				continue;
-			res = net_try(q, &net->ns[i], net->timeout_ms, end, &pkt);
+			res = net_try(q, &net->ns[i], net->timeout_ms, end,
+				      &pkt);
 			timed_out |= res == NET_TIMEOUT;
 			malformed |= res == NET_MALFORMED;
 			if (res != NET_ANSWER)
@@ -459,7 +464,7 @@ net_rounds(const struct ag_dns_net *net, struct net_query *q,
 			if (net_usable(pkt))
 				goto done;
 			/* this server failed the query: ask the others */
-			
+			answered[i] = 1;
 			ldns_pkt_free(bad);
 			bad = pkt;
 			pkt = NULL;
@@ -475,6 +480,7 @@ done:
 					    : AG_DNS_ERROR;
 }
 
+/* ag_dns_net_query - one query over the network, all servers and retries */
 int
 ag_dns_net_query(const struct ag_dns_net *net, const ldns_rdf *qname,
 		 uint16_t type, ldns_pkt **pkt_r, enum ag_dns_status *st_r)

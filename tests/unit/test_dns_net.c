@@ -40,7 +40,8 @@ enum resp_mode {
 	RESP_TC,		/* UDP: empty, TC=1; TCP: TC_RECORDS records */
 	RESP_SILENT,		/* read queries, never answer */
 	RESP_WRONG_FIRST,	/* wrong id, then wrong question, then right */
-	RESP_SERVFAIL		/* RCODE 2 */
+	RESP_SERVFAIL,		/* RCODE 2 */
+	RESP_GARBAGE		/* our id, then a header without a question */
 };
 
 struct responder {
@@ -78,10 +79,13 @@ resp_reply(const ldns_pkt *q, int tcp, uint16_t id, const char *owner,
 	for (unsigned i = 0; i < n; i++) {
 		char *qn = ldns_rdf2str(ldns_rr_owner(rr));
 
-		snprintf(text, sizeof(text), "%s 300 IN A %s%u", qn, addr,
-			 n > 1 ? i + 1 : 0);
+		/* one record: addr as given; several: addr is a prefix */
 		if (n == 1)
-			snprintf(text, sizeof(text), "%s 300 IN A %s", qn, addr);
+			snprintf(text, sizeof(text), "%s 300 IN A %s", qn,
+				 addr);
+		else
+			snprintf(text, sizeof(text), "%s 300 IN A %s%u", qn,
+				 addr, i + 1);
 		free(qn);
 		if (ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL) ==
 		    LDNS_STATUS_OK)
@@ -126,6 +130,15 @@ resp_answers(struct responder *r, const ldns_pkt *q, int tcp,
 	case RESP_SERVFAIL:
 		out[0] = resp_reply(q, tcp, id, NULL, NULL, 0,
 				    LDNS_RCODE_SERVFAIL, &len[0]);
+		return 1;
+	case RESP_GARBAGE:
+		if ((out[0] = calloc(1, LDNS_HEADER_SIZE)) == NULL)
+			return 0;
+		out[0][0] = (uint8_t)(id >> 8);
+		out[0][1] = (uint8_t)id;
+		out[0][2] = 0x81;	/* QR, RD */
+		out[0][5] = 1;		/* QDCOUNT 1, but no question follows */
+		len[0] = LDNS_HEADER_SIZE;
 		return 1;
 	}
 	return 0;
@@ -384,6 +397,23 @@ test_net_wrong_id_first(void **state)
 }
 
 static void
+test_net_garbage(void **state)
+{
+	struct responder *r = resp_start(RESP_GARBAGE);
+	char addr[1][32];
+	struct ag_dns *dns = resolver(&r, 1, 100, 0, addr);
+	struct ag_dns_answer *a = query_a(dns, "host.example.test");
+
+	(void)state;
+	/* unparseable answers, and nothing else in time: an error */
+	assert_int_equal(a->status, AG_DNS_ERROR);
+	assert_int_equal(a->from_cache, 0);
+	ag_dns_answer_free(&a);
+	ag_dns_free(&dns);
+	resp_stop(r);
+}
+
+static void
 test_net_servfail_then_next(void **state)
 {
 	struct responder *r[2] = { resp_start(RESP_SERVFAIL),
@@ -470,10 +500,12 @@ test_ns_parse(void **state)
 			continue;
 		WANT_INT(cases[i].label, "family", ns.addr.ss_family,
 			 cases[i].family);
-		port = ns.addr.ss_family == AF_INET
-			       ? ntohs(((struct sockaddr_in *)&ns.addr)->sin_port)
-			       : ntohs(((struct sockaddr_in6 *)&ns.addr)
-					       ->sin6_port);
+		if (ns.addr.ss_family == AF_INET)
+			port = ntohs(
+				((struct sockaddr_in *)&ns.addr)->sin_port);
+		else
+			port = ntohs(
+				((struct sockaddr_in6 *)&ns.addr)->sin6_port);
 		WANT_INT(cases[i].label, "port", port, cases[i].port);
 	}
 }
@@ -560,6 +592,7 @@ main(void)
 		cmocka_unit_test(test_net_truncated),
 		cmocka_unit_test(test_net_silent),
 		cmocka_unit_test(test_net_wrong_id_first),
+		cmocka_unit_test(test_net_garbage),
 		cmocka_unit_test(test_net_servfail_then_next),
 		cmocka_unit_test(test_net_silent_then_next),
 	};
