@@ -9,16 +9,17 @@
 #              it_finish                    # prints summary, exits
 # Owns:    one temporary directory $T (removed at exit unless KEEP_TMP=1) and
 #          every process started through it (nsd, blackhole, authgate
-#          instances, one private Postfix); a trap on EXIT/INT/TERM stops
-#          them all, also when a test fails or dies half-way.
+#          instances, one private Postfix); a trap on EXIT (and INT, TERM,
+#          HUP, PIPE) stops them all, also when a test fails or dies
+#          half-way.
 # Ports:   always free loopback ports picked at run time, never fixed ones.
 # Output:  "ok - NAME" / "not ok - NAME: WHY" per assertion, then exactly
 #          "GROUP: N passed, N failed"; the exit status is 1 on any failure.
 #          Anything missing (nsd, postfix, swaks, the authgate binary) is a
 #          loud failure, never a skip.
-# Env:     AUTHGATE   binary (default: <project root>/build/authgate)
+# Env:     AUTHGATE   binary (default: <project root>/$B/authgate, B as in
+#                     the Makefile, default "build"; relative to the root)
 #          KEEP_TMP=1 keep $T for post-mortem (its path is printed)
-#          IT_VERBOSE=1 print the tail of logs on failures
 #
 # Functions (arguments in CAPS, [optional]):
 #   it_init GROUP                   set up $T, the trap, check the tools
@@ -29,7 +30,8 @@
 #   check_not NAME CMD...           ok when CMD exits non-zero
 #   assert_eq NAME GOT WANT
 #   assert_match NAME TEXT ERE      | assert_no_match NAME TEXT ERE
-#   free_port                       print a port free for TCP and UDP
+#   free_port                       FREE_PORT := a port free for TCP and UDP
+#                                   (not in $(...): it remembers its ports)
 #   wait_listen PORT [SECS]         wait until 127.0.0.1:PORT accepts (TCP)
 #   dns_start                       nsd serving zones/*.zone -> $DNS_PORT
 #   dns_query NAME TYPE [PORT]      drill answer section (for debugging)
@@ -40,7 +42,9 @@
 #                                   default (or appended); "-Key" drops it
 #   ag_start NAME [LINE...]         ag_config + start authgate in the
 #                                   background -> $AG_PORT (and AG_PORTS[NAME])
-#   ag_milter NAME                  print "inet:127.0.0.1:PORT" for Postfix
+#                                   "Socket unix:$T/run/NAME.sock" works too
+#   ag_milter NAME                  its socket for Postfix: inet:127.0.0.1:PORT
+#                                   or unix:PATH
 #   ag_reload NAME [LINE...]        (rewrite the config if LINEs given), HUP
 #   ag_conf_write_raw NAME < FILE   replace NAME's config file verbatim
 #   ag_conf_line NAME ERE           line number of the first matching line
@@ -57,6 +61,8 @@
 #                                   before or after pf_start
 #   pf_start [MILTER]               private Postfix; the "main" listener and
 #                                   non_smtpd_milters use MILTER -> $PF_PORT
+#   pf_postconf "KEY = VALUE"...    more main.cf settings (before pf_start,
+#                                   or applied with a reload after it)
 #   pf_queue                        postqueue -j (JSON lines, all queues)
 #   pf_hold_count                   number of messages in the hold queue
 #   pf_maillog                      print Postfix's log
@@ -92,7 +98,7 @@
 IT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$IT_DIR/../.." && pwd)
 ZONES_DIR="$IT_DIR/zones"
-AUTHGATE=${AUTHGATE:-$ROOT/build/authgate}
+AUTHGATE=${AUTHGATE:-${B:-build}/authgate}
 case "$AUTHGATE" in /*) ;; *) AUTHGATE="$ROOT/$AUTHGATE" ;; esac
 MAIL_DOMAIN=authgate.test
 AG_AUTHSERV=mx.authgate.test
@@ -206,31 +212,42 @@ it_init() {
 	trap it_cleanup EXIT
 	trap 'echo "# interrupted"; exit 130' INT
 	trap 'echo "# terminated"; exit 143' TERM
+	trap 'exit 129' HUP
+	trap 'exit 141' PIPE
 	[ "${KEEP_TMP:-0}" = 1 ] && echo "# T=$T"
 	return 0
 }
 
-# it_kill PID [NAME] - TERM, wait up to 5 s, then KILL
+# it_kill PID... - TERM them all, wait up to 10 s for all, then KILL the
+# rest (saying so). All at once: authgate may take a few seconds to leave
+# (libmilter notices smfi_stop() only between its listener polls).
 it_kill() {
-	local pid=$1 i
-	[ -n "$pid" ] || return 0
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
+	local pid i left
+	for pid in "$@"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for i in $(seq 100); do
+		left=""
+		for pid in "$@"; do
+			kill -0 "$pid" 2>/dev/null && left="$left $pid"
+		done
+		[ -z "$left" ] && break
 		sleep 0.1
 	done
-	if kill -0 "$pid" 2>/dev/null; then
-		echo "# ${2:-pid $pid} did not stop on TERM, killing"
+	for pid in $left; do
+		echo "# pid $pid ($(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null | cut -c1-60)) did not stop on TERM, killing"
 		kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
+	done
+	for pid in "$@"; do
+		wait "$pid" 2>/dev/null
+	done
 	return 0
 }
 
 it_cleanup() {
-	local rc=$? name pid
-	trap - EXIT INT TERM
+	local rc=$?
+	trap - EXIT INT TERM HUP
+	trap '' PIPE	# our stdout may be gone: finish the cleanup anyway
 	if [ "$IT_FINISHED" -eq 0 ] && [ -n "$IT_GROUP" ]; then
 		# died half-way (set -e, a bash error, a signal): say so loudly
 		not_ok "$IT_GROUP" "test script ended early (status $rc)"
@@ -238,12 +255,7 @@ it_cleanup() {
 		rc=1
 	fi
 	pf_stop
-	for name in "${!AG_PIDS[@]}"; do
-		it_kill "${AG_PIDS[$name]}" "authgate $name"
-	done
-	for pid in "${IT_BG_PIDS[@]}"; do
-		it_kill "$pid"
-	done
+	it_kill "${AG_PIDS[@]}" "${IT_BG_PIDS[@]}"
 	if [ -n "$T" ] && [ -d "$T" ]; then
 		if [ "${KEEP_TMP:-0}" = 1 ]; then
 			echo "# kept $T"
@@ -256,28 +268,23 @@ it_cleanup() {
 
 # ---------------------------------------------------------------- ports
 
-# free_port - a loopback port free for both TCP and UDP right now (the
-# kernel picks it; a small race with other programs remains)
+# free_port - set FREE_PORT to a port nothing uses for TCP or UDP right
+# now, from 20000-32767 (below Linux's ephemeral range, so outgoing
+# connections do not take it), never one this script handed out before
+# (so call it in this shell, not in $(...)); a small race with other
+# programs remains until it is bound
+IT_PORTS_GIVEN=" "
 free_port() {
-	python3 - <<'EOF'
-import socket
-for _ in range(100):
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.bind(("127.0.0.1", 0))
-    port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port))
-    except OSError:
-        t.close()
-        continue
-    u.close()
-    t.close()
-    print(port)
-    break
-else:
-    raise SystemExit("no free port")
-EOF
+	local p i
+	for i in $(seq 200); do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 12768))
+		case "$IT_PORTS_GIVEN" in *" $p "*) continue ;; esac
+		ss -Htaun "sport = :$p" 2>/dev/null | grep -q . && continue
+		IT_PORTS_GIVEN="$IT_PORTS_GIVEN$p "
+		FREE_PORT=$p
+		return 0
+	done
+	return 1
 }
 
 # wait_listen PORT [SECS] - until something listens on 127.0.0.1:PORT (TCP);
@@ -297,7 +304,8 @@ wait_listen() {
 dns_start() {
 	local d="$T/nsd" f zone i
 	mkdir -p "$d"
-	DNS_PORT=$(free_port) || it_die "no free port for nsd"
+	free_port || it_die "no free port for nsd"
+	DNS_PORT=$FREE_PORT
 	cat >"$d/nsd.conf" <<EOF
 server:
 	ip-address: 127.0.0.1
@@ -330,9 +338,12 @@ EOF
 	nsd -d -c "$d/nsd.conf" >"$d/stdout" 2>&1 &
 	IT_BG_PIDS+=($!)
 	DNS_PID=$!
+	# drill waits 5 s for a lost datagram: ask only once nsd's UDP socket
+	# is bound, and bound each try
 	for i in $(seq 100); do
-		if drill -p "$DNS_PORT" @127.0.0.1 example.test SOA 2>/dev/null |
-			grep -q 'rcode: NOERROR'; then
+		if ss -Huln "sport = :$DNS_PORT" 2>/dev/null | grep -q . &&
+			timeout 2 drill -p "$DNS_PORT" @127.0.0.1 example.test SOA \
+				2>/dev/null | grep -q 'rcode: NOERROR'; then
 			return 0
 		fi
 		kill -0 "$DNS_PID" 2>/dev/null || break
@@ -389,7 +400,8 @@ ag_config() {
 	shift
 	port=${AG_PORTS[$name]:-}
 	if [ -z "$port" ]; then
-		port=$(free_port) || it_die "no free port for authgate $name"
+		free_port || it_die "no free port for authgate $name"
+		port=$FREE_PORT
 		AG_PORTS[$name]=$port
 	fi
 	local -a lines=(
@@ -445,7 +457,24 @@ ag_conf_line() {
 	grep -nE -- "$2" "$T/$1.conf" | head -1 | cut -d: -f1
 }
 
-# ag_start NAME [LINE...] - start one authgate, wait for its milter socket
+# ag_socket NAME - the Socket value of NAME's config file
+ag_socket() {
+	sed -n 's/^[Ss][Oo][Cc][Kk][Ee][Tt][ \t]\{1,\}//p' "$T/$1.conf" | head -1
+}
+
+# ag_listening NAME - its milter socket accepts connections (inet: in the
+# socket table, unix: the socket file exists)
+ag_listening() {
+	local sock
+	sock=$(ag_socket "$1")
+	case "$sock" in
+	unix:* | local:*) [ -S "${sock#*:}" ] ;;
+	*) ss -Htln "sport = :${AG_PORTS[$1]}" 2>/dev/null | grep -q . ;;
+	esac
+}
+
+# ag_start NAME [LINE...] - start one authgate, wait for its milter socket.
+# "Socket unix:$T/run/NAME.sock" works too ($T/run belongs to authgate).
 ag_start() {
 	local name=$1 i
 	shift
@@ -455,17 +484,21 @@ ag_start() {
 	"$AUTHGATE" -f -c "$T/$name.conf" >"$T/$name.log" 2>&1 &
 	AG_PIDS[$name]=$!
 	for i in $(seq 100); do
-		if ss -Htln "sport = :$AG_PORT" 2>/dev/null | grep -q .; then
-			return 0
-		fi
+		ag_listening "$name" && return 0
 		kill -0 "${AG_PIDS[$name]}" 2>/dev/null || break
 		sleep 0.1
 	done
-	it_die "authgate $name did not listen on port $AG_PORT; log: $(it_short "$(tail -20 "$T/$name.log")")"
+	it_die "authgate $name did not listen on $(ag_socket "$name"); log: $(it_short "$(tail -20 "$T/$name.log")")"
 }
 
+# ag_milter NAME - its socket as Postfix writes it (inet:HOST:PORT, unix:PATH)
 ag_milter() {
-	echo "inet:127.0.0.1:${AG_PORTS[$1]}"
+	local sock
+	sock=$(ag_socket "$1")
+	case "$sock" in
+	unix:* | local:*) echo "unix:${sock#*:}" ;;
+	*) echo "inet:127.0.0.1:${AG_PORTS[$1]}" ;;
+	esac
 }
 
 ag_pid() {
@@ -509,7 +542,7 @@ ag_log_wait() {
 }
 
 ag_stop() {
-	it_kill "${AG_PIDS[$1]:-}" "authgate $1"
+	[ -n "${AG_PIDS[$1]:-}" ] && it_kill "${AG_PIDS[$1]}"
 	unset 'AG_PIDS[$1]'
 }
 
@@ -649,7 +682,8 @@ pf_add_smtpd() {
 	local name=$1 milter=$2
 	pf_setup
 	[ -n "${PF_PORTS[$name]:-}" ] && it_die "smtpd listener $name added twice"
-	PF_PORTS[$name]=$(free_port) || it_die "no free port for smtpd $name"
+	free_port || it_die "no free port for smtpd $name"
+	PF_PORTS[$name]=$FREE_PORT
 	PF_MILTERS[$name]=$milter
 	PF_NAMES+=("$name")
 	PF_LAST_PORT=${PF_PORTS[$name]}
@@ -668,15 +702,18 @@ pf_start() {
 	local i
 	pf_setup
 	if [ -z "${PF_PORTS[main]:-}" ]; then
-		PF_PORTS[main]=$(free_port) || it_die "no free port for smtpd"
+		free_port || it_die "no free port for smtpd"
+		PF_PORTS[main]=$FREE_PORT
 		PF_MILTERS[main]=${1:-}
 		PF_NAMES=(main "${PF_NAMES[@]}")
 	fi
 	PF_PORT=${PF_PORTS[main]}
 	pf_write_main
 	pf_write_master
-	postfix -c "$PF_CONF" check >"$PF_DIR/postfix.out" 2>&1 ||
-		it_die "postfix check failed: $(it_short "$(cat "$PF_DIR/postfix.out")")"
+	if [ ${#PF_EXTRA[@]} -gt 0 ]; then
+		postconf -c "$PF_CONF" -e "${PF_EXTRA[@]}" ||
+			it_die "postconf -e ${PF_EXTRA[*]} failed"
+	fi
 	postfix -c "$PF_CONF" start >>"$PF_DIR/postfix.out" 2>&1 ||
 		it_die "postfix start failed: $(it_short "$(cat "$PF_DIR/postfix.out"; tail -5 "$PF_DIR/maillog")")"
 	PF_RUNNING=1
@@ -706,13 +743,28 @@ pf_stop() {
 		done
 		pids=$(pf_instance_pids | sort -u)
 		if [ -n "$pids" ]; then
-			echo "# leftover postfix processes: $(echo $pids)"
+			echo "# leftover postfix processes:" $pids
+			# shellcheck disable=SC2086 # a list of pids
 			kill -KILL $pids 2>/dev/null
 		fi
 		PF_RUNNING=0
 	fi
 	pf_altdirs_edit remove "$PF_CONF"
 	return 0
+}
+
+# pf_postconf "key = value"... - extra main.cf settings; applied at
+# pf_start, or at once (postfix reload) when the instance already runs
+PF_EXTRA=()
+pf_postconf() {
+	PF_EXTRA+=("$@")
+	[ "$PF_RUNNING" = 1 ] || return 0
+	postconf -c "$PF_CONF" -e "$@" || it_die "postconf -e $* failed"
+	postfix -c "$PF_CONF" reload >>"$PF_DIR/postfix.out" 2>&1 ||
+		it_die "postfix reload failed"
+	# the reload is asynchronous: give the master a moment to restart
+	# its daemons with the new settings
+	sleep 1
 }
 
 pf_queue() {
@@ -872,15 +924,15 @@ mail_header_names() {
 # (leading comments skipped, lower-cased); simple, unnested comments only
 ar_id() {
 	printf '%s\n' "$1" |
-		sed -E 's/^([[:space:]]*\([^)]*\))*[[:space:]]*//; s/[[:space:];(].*$//' |
-		tr 'A-Z' 'a-z'
+		sed -E 's/^([[:space:]]*\([^)]*\))*[[:space:]]*//' |
+		sed -E 's/[[:space:];(].*$//' | tr '[:upper:]' '[:lower:]'
 }
 
 # ar_ours FILE [ID] - the Authentication-Results values whose authserv-id is
 # ID (default $AG_AUTHSERV), top to bottom
 ar_ours() {
 	local want=${2:-$AG_AUTHSERV} v
-	want=$(printf '%s' "$want" | tr 'A-Z' 'a-z')
+	want=${want,,}
 	mail_header "$1" Authentication-Results | while IFS= read -r v; do
 		[ "$(ar_id "$v")" = "$want" ] && printf '%s\n' "$v"
 	done

@@ -7,6 +7,7 @@
 #   reject  SPFFailAction reject; 203.0.113.128/25 is internal
 #   bh      its nameserver is the blackhole: every lookup times out
 #   hup     the instance the reload cases rewrite and SIGHUP
+#   unix    defaults, but on a unix socket (group postfix)
 # Senders: 192.0.2.0/24 is allowed by example.test's SPF record (-all),
 # 198.51.100.66 is not.
 . "$(dirname "$0")/lib.sh"
@@ -27,14 +28,17 @@ ag_start reject "SPFFailAction reject" \
 ag_start bh "Nameservers 127.0.0.1:$BLACKHOLE_PORT" "DNSTimeout 1s" \
 	"DNSRetries 0"
 ag_start hup
+ag_start unix "Socket unix:$T/run/unix.sock" "SocketGroup postfix"
 pf_add_smtpd reject "$(ag_milter reject)"
 pf_add_smtpd bh "$(ag_milter bh)"
 pf_add_smtpd hup "$(ag_milter hup)"
+pf_add_smtpd unix "$(ag_milter unix)"
 pf_start "$(ag_milter main)"
 P_MAIN=$PF_PORT
 P_REJECT=${PF_PORTS[reject]}
 P_BH=${PF_PORTS[bh]}
 P_HUP=${PF_PORTS[hup]}
+P_UNIX=${PF_PORTS[unix]}
 
 # ar_assert NAME FILE ERE - exactly one A-R of ours, and it matches ERE
 ar_assert() {
@@ -100,7 +104,7 @@ send_mail "$P_MAIN" --xclient-addr "$BAD_IP" --xclient-helo "$HELO_NONE" \
 	--add-header "Authentication-Results: mx.authgate.test; spf=pass smtp.mailfrom=bob@example.test" \
 	--add-header "Authentication-Results: MX.AuthGate.TEST; dkim=pass header.d=example.test" \
 	--add-header "Authentication-Results: (forged) mx.authgate.test; dmarc=pass header.from=example.test" \
-	--add-header 'Authentication-Results: mx.authgate.test;\n\tspf=pass smtp.mailfrom=folded@example.test' \
+	--add-header $'Authentication-Results: mx.authgate.test;\n\tspf=pass smtp.mailfrom=folded@example.test' \
 	--add-header "Authentication-Results: other.example; spf=fail smtp.mailfrom=bob@example.test" \
 	--add-header "Authentication-Results: mx.authgate.test.other.example; spf=pass smtp.mailfrom=bob@example.test"
 assert_delivered "forged: delivered" forged1
@@ -218,7 +222,7 @@ echo "# internal client's A-R: $(mail_header "$MAIL_FILE" Authentication-Results
 NAMES=$(mail_header_names "$PASS_FILE")
 AR_POS=$(printf '%s\n' "$NAMES" | grep -nix 'Authentication-Results' | head -1 | cut -d: -f1)
 RCVD_POS=$(mail_headers "$PASS_FILE" | grep -niE '^Received:.* by pf\.authgate\.test ' | head -1 | cut -d: -f1)
-echo "# header order of a delivered message: $(echo $NAMES)"
+echo "# header order of a delivered message:" $NAMES
 if [ -n "$AR_POS" ] && [ -n "$RCVD_POS" ] && [ "$AR_POS" -lt "$RCVD_POS" ]; then
 	ok "order: Authentication-Results above Postfix's Received"
 else
@@ -226,8 +230,15 @@ else
 		"A-R at ${AR_POS:-none}, Received at ${RCVD_POS:-none}"
 fi
 
+# ---- 9. the same over a unix socket
+send_mail "$P_UNIX" --xclient-addr "$GOOD_IP" --xclient-helo "$HELO_OK" \
+	--from alice@example.test --to unix1@authgate.test
+assert_delivered "unix socket: delivered" unix1
+ar_assert "unix socket: spf=pass smtp.mailfrom" "$MAIL_FILE" \
+	"^$ID_RE;.*spf=pass smtp\.mailfrom=alice@example\.test"
+
 # ---- the daemons are still up after all that
-for n in main reject bh hup; do
+for n in main reject bh hup unix; do
 	check "authgate $n still running" ag_alive "$n"
 done
 
