@@ -63,7 +63,7 @@ k_socket_mode(struct ag_config *c, const struct ag_conf_where *w,
 	char *end;
 	unsigned long m = strtoul(v, &end, 8);
 
-	if (*v == '\0' || *end != '\0' || m > 0777)
+	if (!isdigit((unsigned char)*v) || *end != '\0' || m > 0777)
 		return ag_err_set(err, AG_EINVAL, "%s:%u: SocketMode: \"%s\" "
 				  "is not an octal mode like 0660", w->file,
 				  w->line, v);
@@ -216,7 +216,7 @@ config_ns_item(void *arg, const struct ag_conf_where *w, const char *item,
 		return ag_err_set(err, AG_EINVAL, "%s:%u: Nameservers: more "
 				  "than %d", w->file, w->line, AG_DNS_MAX_NS);
 	if (strlen(item) >= sizeof(c->ns_text[0]) ||
-	    strspn(item, "0123456789abcdefABCDEF.:[]") != strlen(item))
+	    !ag_dns_nameserver_valid(item))
 		return ag_err_set(err, AG_EINVAL, "%s:%u: Nameservers: \"%s\" "
 				  "is not address[:port]", w->file, w->line,
 				  item);

@@ -92,6 +92,9 @@ ag_daemon_socket_perms(const struct ag_config *cfg, struct ag_err *err)
 			return ag_err_set(err, AG_EINVAL, "no user %s",
 					  cfg->user);
 		uid = pw->pw_uid;
+		/* no SocketGroup: the User's own group, never root's */
+		if (gid == (gid_t)-1)
+			gid = pw->pw_gid;
 	}
 	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
 	    chown(path, uid, gid) != 0)

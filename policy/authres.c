@@ -84,14 +84,22 @@ authres_put(char *dst, size_t *len, size_t size, const char *s, size_t n)
 static bool
 authres_pvalue_plain(const char *v)
 {
-	if (*v == '\0' || *v == '@' || *v == '.')
+	const char *at = NULL;
+
+	if (*v == '\0' || *v == '.' || *v == '@')
 		return false;
-	for (; *v != '\0'; v++) {
-		unsigned char c = (unsigned char)*v;
-		if (!authres_is_token_char(c) && c != '@')
+	for (const char *p = v; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '@') {
+			if (at != NULL)
+				return false;	/* one '@' at most */
+			at = p;
+		} else if (!authres_is_token_char(c)) {
 			return false;
+		}
 	}
-	return true;
+	/* RFC 8601 allows "@domain" bare too; we quote it for laxer readers */
+	return at == NULL || at[1] != '\0';
 }
 
 /* authres_put_pvalue - write v bare or as a quoted-string, control bytes
@@ -190,8 +198,11 @@ ag_authres_value(struct ag_authres *ar)
 	return ar->text;
 }
 
+#define AUTHRES_TOO_DEEP ((size_t)-1)
+
 /* authres_skip_cfws - skip whitespace and nested comments; returns the
- * new position, or len when a comment is unterminated or too deep */
+ * new position, len when a comment is unterminated, AUTHRES_TOO_DEEP past
+ * AG_AUTHRES_COMMENT_DEPTH levels */
 static size_t
 authres_skip_cfws(const char *s, size_t i, size_t len)
 {
@@ -206,7 +217,7 @@ authres_skip_cfws(const char *s, size_t i, size_t len)
 					i++;
 				else if (s[i] == '(' &&
 					 ++depth > AG_AUTHRES_COMMENT_DEPTH)
-					return len;
+					return AUTHRES_TOO_DEEP;
 				else if (s[i] == ')' && --depth == 0)
 					break;
 			}
@@ -224,11 +235,16 @@ authres_skip_cfws(const char *s, size_t i, size_t len)
 int
 ag_authres_servid(const char *value, size_t len, char *out, size_t outsize)
 {
+	char id[AG_AUTHRES_SERVID_MAX];
 	size_t i, o = 0;
 
-	if (len > AG_AUTHRES_SCAN)
-		len = AG_AUTHRES_SCAN;
+	/* read into id so out stays untouched unless an id is found */
+	if (outsize > sizeof(id))
+		outsize = sizeof(id);
+
 	i = authres_skip_cfws(value, 0, len);
+	if (i == AUTHRES_TOO_DEEP)
+		return AG_EINVAL;
 	if (i >= len)
 		return 0;
 	if (value[i] == '"') {
@@ -239,7 +255,7 @@ ag_authres_servid(const char *value, size_t len, char *out, size_t outsize)
 				continue;
 			if (o + 1 >= outsize)
 				return AG_ELIMIT;
-			out[o++] = value[i];
+			id[o++] = value[i];
 		}
 		if (i >= len)
 			return 0;
@@ -249,11 +265,12 @@ ag_authres_servid(const char *value, size_t len, char *out, size_t outsize)
 		     i++) {
 			if (o + 1 >= outsize)
 				return AG_ELIMIT;
-			out[o++] = value[i];
+			id[o++] = value[i];
 		}
 	}
 	if (o == 0)
 		return 0;
+	memcpy(out, id, o);
 	out[o] = '\0';
 	return 1;
 }
@@ -262,7 +279,12 @@ bool
 ag_authres_is_ours(const char *value, size_t len, const char *servid)
 {
 	char id[AG_AUTHRES_SERVID_MAX];
+	int rc = ag_authres_servid(value, len, id, sizeof(id));
 
-	return ag_authres_servid(value, len, id, sizeof(id)) == 1 &&
-	       strcasecmp(id, servid) == 0;
+	/* a field whose authserv-id we cannot read within our limits could
+	 * still read as ours to a laxer parser downstream: treat it as a
+	 * forgery and remove it */
+	if (rc == AG_EINVAL)
+		return true;
+	return rc == 1 && strcasecmp(id, servid) == 0;
 }

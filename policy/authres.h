@@ -9,8 +9,8 @@
  * Threads: one builder per message; the parser is reentrant.
  * Limits:  AG_AUTHRES_MAX bytes of field body (AG_ELIMIT past it);
  *          property values over AG_AUTHRES_PVALUE_MAX bytes are cut.
- *          The parser looks at no more than the first AG_AUTHRES_SCAN
- *          bytes and AG_AUTHRES_COMMENT_DEPTH nested comments.
+ *          The parser reads the whole field (the MTA bounds its size)
+ *          but no more than AG_AUTHRES_COMMENT_DEPTH nested comments.
  *
  * Grammar read (RFC 8601 2.2, with RFC 5322 CFWS and RFC 2045 value):
  *   field     = [CFWS] authserv-id [CFWS] ...
@@ -29,7 +29,6 @@
 #define AG_AUTHRES_MAX 8192
 #define AG_AUTHRES_PVALUE_MAX 512
 #define AG_AUTHRES_SERVID_MAX 256
-#define AG_AUTHRES_SCAN 4096
 #define AG_AUTHRES_COMMENT_DEPTH 16
 
 struct ag_authres;
@@ -61,13 +60,16 @@ const char *ag_authres_value(struct ag_authres *ar);
 /*
  * ag_authres_servid - copy the authserv-id of field body value (len bytes,
  * need not be NUL-terminated) into out. Returns 1 found, 0 when the field
- * has no parsable authserv-id, AG_ELIMIT when it is longer than outsize-1.
+ * has no authserv-id, AG_ELIMIT when it is longer than outsize-1,
+ * AG_EINVAL when it hides behind more than AG_AUTHRES_COMMENT_DEPTH nested
+ * comments (unreadable to us, maybe not to others).
  */
 int ag_authres_servid(const char *value, size_t len, char *out,
 		      size_t outsize);
 
 /* ag_authres_is_ours - true when value's authserv-id equals servid,
- * compared without regard to case (RFC 8601 5) */
+ * compared without regard to case (RFC 8601 5), and when it cannot be
+ * read within our limits (so it is removed rather than trusted) */
 bool ag_authres_is_ours(const char *value, size_t len, const char *servid);
 
 /* ag_authres_valid_servid - true when s can be written as a bare token */

@@ -66,12 +66,12 @@ ag_spf_new(struct ag_spf **spf_r, const struct ag_spf_config *cfg,
 				"1..100", cfg->max_dns_mech);
 		goto out;
 	}
-	rc = ag_err_set(err, AG_ENOMEM, "spf: out of memory");
-	if ((spf = calloc(1, sizeof(*spf))) == NULL)
+	if ((spf = calloc(1, sizeof(*spf))) == NULL ||
+	    (cfg->receiver != NULL &&
+	     (spf->receiver = strdup(cfg->receiver)) == NULL)) {
+		rc = ag_err_set(err, AG_ENOMEM, "spf: out of memory");
 		goto out;
-	if (cfg->receiver != NULL &&
-	    (spf->receiver = strdup(cfg->receiver)) == NULL)
-		goto out;
+	}
 	spf->max_dns_mech = cfg->max_dns_mech;
 	spf->max_void = cfg->max_void;
 	spf->dns = dns;

@@ -122,14 +122,16 @@ cidr_match_raw(const struct ag_cidr *set, int family, const unsigned char *a)
 	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0,
 						    0, 0, 0, 0, 0xff, 0xff };
 
-	if (family == AF_INET6 && memcmp(a, v4mapped, 12) == 0) {
-		family = AF_INET;
-		a += 12;
-	}
+	/* a v4-mapped client matches v4 entries and v6 entries alike */
+	bool mapped = family == AF_INET6 && memcmp(a, v4mapped, 12) == 0;
+
 	for (unsigned i = 0; i < set->n; i++) {
 		const struct cidr_entry *e = &set->v[i];
 		if (e->family == family &&
 		    cidr_prefix_match(e->addr, a, e->prefix))
+			return true;
+		if (mapped && e->family == AF_INET &&
+		    cidr_prefix_match(e->addr, a + 12, e->prefix))
 			return true;
 	}
 	return false;

@@ -7,7 +7,8 @@
  * Limits:  AG_CIDR_MAX entries (AG_ELIMIT past it). Matching is a linear
  *          scan: sets here are site networks, tens of entries.
  * Matching: an IPv4-mapped IPv6 client (::ffff:192.0.2.1) matches IPv4
- *          entries, because dual-stack MTAs report IPv4 clients that way.
+ *          entries, because dual-stack MTAs report IPv4 clients that way,
+ *          and IPv6 entries covering it (::ffff:0:0/96, ::/0) as well.
  */
 #ifndef AG_UTIL_CIDR_H
 #define AG_UTIL_CIDR_H

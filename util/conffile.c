@@ -37,24 +37,29 @@ conf_trim(char *s)
 }
 
 /*
- * conf_read_line - read one line into buf; 1 read, 0 EOF, AG_ELIMIT when
- * the line is too long, AG_EINVAL when it holds a NUL byte
+ * conf_read_line - read one line into buf without its line end; 1 read,
+ * 0 at end of file, AG_ELIMIT when the line does not fit, AG_EINVAL when
+ * it holds a NUL byte (fgets() would silently cut the line there)
  */
 static int
 conf_read_line(FILE *fp, char *buf, size_t size)
 {
-	size_t n;
+	size_t n = 0;
+	int c, nul = 0;
 
-	if (fgets(buf, (int)size, fp) == NULL)
+	while ((c = getc(fp)) != EOF && c != '\n') {
+		if (c == '\0')
+			nul = 1;
+		if (n >= AG_CONF_LINE_MAX || n + 1 >= size)
+			return AG_ELIMIT;
+		buf[n++] = (char)c;
+	}
+	if (c == EOF && n == 0)
 		return 0;
-	n = strlen(buf);
-	if (n == size - 1 && buf[n - 1] != '\n' && !feof(fp))
-		return AG_ELIMIT;
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
 	if (n > 0 && buf[n - 1] == '\r')
-		buf[--n] = '\0';
-	return 1;
+		n--;
+	buf[n] = '\0';
+	return nul ? AG_EINVAL : 1;
 }
 
 /* ag_conffile_parse - lex path, one callback per setting */
@@ -105,6 +110,9 @@ ag_conffile_parse(const char *path, ag_conf_setting_fn fn, void *arg,
 	if (got == AG_ELIMIT)
 		rc = ag_err_set(err, AG_ELIMIT, "%s:%u: line longer than %u",
 				path, w.line + 1, AG_CONF_LINE_MAX);
+	else if (got == AG_EINVAL)
+		rc = ag_err_set(err, AG_EINVAL, "%s:%u: NUL byte in line",
+				path, w.line + 1);
 	else if (ferror(fp))
 		rc = ag_err_set(err, AG_EINVAL, "%s:%u: read error", path,
 				w.line + 1);
@@ -147,6 +155,9 @@ conflist_file(const char *path, const struct ag_conf_where *from,
 	if (got == AG_ELIMIT)
 		rc = ag_err_set(err, AG_ELIMIT, "%s:%u: line longer than %u",
 				path, w.line + 1, AG_CONF_LINE_MAX);
+	else if (got == AG_EINVAL)
+		rc = ag_err_set(err, AG_EINVAL, "%s:%u: NUL byte in line",
+				path, w.line + 1);
 out:
 	if (fp != NULL)
 		fclose(fp);

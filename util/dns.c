@@ -346,3 +346,12 @@ out:
 	dns_name_free(&n);
 	return rc;
 }
+
+/* ag_dns_nameserver_valid - parse without keeping the result */
+bool
+ag_dns_nameserver_valid(const char *text)
+{
+	struct ag_dns_ns ns;
+
+	return ag_dns_ns_parse(text, &ns) == AG_OK;
+}

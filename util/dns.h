@@ -27,6 +27,7 @@
 #ifndef AG_UTIL_DNS_H
 #define AG_UTIL_DNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -130,6 +131,10 @@ int ag_dns_query(struct ag_dns *dns, const char *name, uint16_t type,
 
 /* ag_dns_answer_free - free an answer and clear *ans; NULL is fine */
 void ag_dns_answer_free(struct ag_dns_answer **ans);
+
+/* ag_dns_nameserver_valid - true when text is a nameserver in one of the
+ * forms ag_dns_config accepts, so configuration can name file:line */
+bool ag_dns_nameserver_valid(const char *text);
 
 /* ag_dns_status_name - "ok", "nxdomain", "nodata", "servfail", ... */
 const char *ag_dns_status_name(enum ag_dns_status st);

@@ -314,7 +314,8 @@ test_authres_long_values_are_cut(void **state)
 		got = ag_authres_value(ar);
 		if (rc != AG_OK || strcmp(got, want) != 0) {
 			print_error("case %s: got rc %d and %zu bytes, want 0 "
-				    "and %zu bytes \"%.60s...\"\n", c->label, rc,
+				    "and %zu bytes \"%.60s...\"\n", c->label,
+				    rc,
 				    strlen(got), strlen(want), want);
 			failed++;
 		}
@@ -482,6 +483,7 @@ static const struct servid_case servid_good[] = {
 	{ "depth 16 comment", NULL, 0, 256, 1, "mx.example" },
 	{ "id first in a field over 4 KB", NULL, 0, 256, 1,
 	  "mx.example.com" },
+	{ "id after a 4 KB comment", NULL, 0, 256, 1, "mx.example" },
 };
 
 static const struct servid_case servid_bad[] = {
@@ -511,9 +513,9 @@ static const struct servid_case servid_bad[] = {
 	  NULL },
 	{ "outsize 1", S("a"), 1, AG_ELIMIT, NULL },
 	{ "over-long token", NULL, 0, 256, AG_ELIMIT, NULL },
-	{ "depth 17 comment", NULL, 0, 256, 0, NULL },
-	{ "depth 1000 comment", NULL, 0, 256, 0, NULL },
-	{ "comment past the scan limit", NULL, 0, 256, 0, NULL },
+	{ "depth 17 comment", NULL, 0, 256, AG_EINVAL, NULL },
+	{ "depth 1000 comment", NULL, 0, 256, AG_EINVAL, NULL },
+	{ "depth 17 unterminated", NULL, 0, 256, AG_EINVAL, NULL },
 };
 
 /*
@@ -547,11 +549,17 @@ servid_input(const char *label, char *buf, size_t size)
 		o += (size_t)snprintf(buf + o, size - o, "; none");
 		return o;
 	}
-	if (strcmp(label, "comment past the scan limit") == 0) {
+	if (strcmp(label, "id after a 4 KB comment") == 0) {
 		buf[o++] = '(';
-		memset(buf + o, 'x', AG_AUTHRES_SCAN + 10);
-		o += AG_AUTHRES_SCAN + 10;
+		memset(buf + o, 'x', 4096 + 10);
+		o += 4096 + 10;
 		o += (size_t)snprintf(buf + o, size - o, ") mx.example");
+		return o;
+	}
+	if (strcmp(label, "depth 17 unterminated") == 0) {
+		memset(buf, '(', AG_AUTHRES_COMMENT_DEPTH + 1);
+		o = AG_AUTHRES_COMMENT_DEPTH + 1;
+		o += (size_t)snprintf(buf + o, size - o, " mx.example; none");
 		return o;
 	}
 	fail_msg("case %s: no generated input", label);
@@ -677,11 +685,13 @@ test_authres_is_ours(void **state)
 }
 
 /*
- * A forged field (DESIGN.md "Known traps": a forged Authentication-Results
- * over 4 KB) that puts our authserv-id behind more CFWS than the parser
- * scans. A reader without our limits (an MUA, a later filter) finds our id
- * there and trusts the results, so the field must be treated as ours and
- * removed: past a limit the safe answer is "ours", not "not ours".
+ * Forged fields (DESIGN.md "Known traps": a forged Authentication-Results
+ * over 4 KB) that put an authserv-id behind kilobytes of CFWS or deeply
+ * nested comments. A reader without our limits (an MUA, a later filter)
+ * finds the id there and trusts the results, so: a readable id is compared
+ * however far in it sits, and an id we refuse to read (comments nested
+ * past AG_AUTHRES_COMMENT_DEPTH) counts as ours, so the field is removed
+ * rather than trusted downstream.
  */
 struct hidden_case {
 	const char *label;
@@ -689,20 +699,32 @@ struct hidden_case {
 	size_t pad;		/* bytes of padding before the id */
 	const char *pad_with;	/* "(": one long comment, " ": spaces,
 				 * "\n ": folds */
+	const char *id;
+	bool want;
 };
 
 static void
-test_authres_forged_hidden_id_is_ours(void **state)
+test_authres_is_ours_past_limits(void **state)
 {
 	static const struct hidden_case cases[] = {
-		{ "id after a 4 KB comment", 0, AG_AUTHRES_SCAN + 100, "(" },
-		{ "id after 4 KB of spaces", 0, AG_AUTHRES_SCAN + 100, " " },
-		{ "id after 4 KB of folds", 0, AG_AUTHRES_SCAN + 100, "\n " },
-		{ "id after 17 nested comments", AG_AUTHRES_COMMENT_DEPTH + 1,
-		  0, "" },
-		{ "id after 200 nested comments", 200, 0, "" },
+		{ "ours after a 4 KB comment", 0, 4196, "(", OURS, true },
+		{ "ours after 4 KB of spaces", 0, 4196, " ", OURS, true },
+		{ "ours after 4 KB of folds", 0, 4196, "\n ", OURS, true },
+		{ "ours after 20 KB of folds", 0, 20000, "\n ", OURS, true },
+		{ "ours after 17 nested comments",
+		  AG_AUTHRES_COMMENT_DEPTH + 1, 0, "", OURS, true },
+		{ "ours after 200 nested comments", 200, 0, "", OURS, true },
+		{ "other after 17 nested comments is removed too",
+		  AG_AUTHRES_COMMENT_DEPTH + 1, 0, "", "other.example", true },
+		{ "other after a 4 KB comment is kept", 0, 4196, "(",
+		  "other.example", false },
+		{ "other after 16 nested comments is kept",
+		  AG_AUTHRES_COMMENT_DEPTH, 0, "", "other.example", false },
+		{ "longer id after 4 KB of spaces is kept", 0, 4196, " ",
+		  OURS ".evil", false },
 	};
-	char *buf = malloc(4 * AG_AUTHRES_MAX);
+	const size_t size = 4 * AG_AUTHRES_MAX;
+	char *buf = malloc(size);
 	unsigned failed = 0;
 
 	(void)state;
@@ -710,9 +732,10 @@ test_authres_forged_hidden_id_is_ours(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct hidden_case *c = &cases[i];
 		size_t o = 0;
+		bool got;
 
 		if (c->depth > 0) {
-			o = nest(buf, 4 * AG_AUTHRES_MAX, c->depth, "");
+			o = nest(buf, size, c->depth, "");
 		} else if (strcmp(c->pad_with, "(") == 0) {
 			buf[o++] = '(';
 			memset(buf + o, 'x', c->pad);
@@ -725,12 +748,15 @@ test_authres_forged_hidden_id_is_ours(void **state)
 				o += step;
 			}
 		}
-		o += (size_t)snprintf(buf + o, 4 * AG_AUTHRES_MAX - o,
-				      " " OURS "; spf=pass "
-				      "smtp.mailfrom=ceo@victim.example");
-		if (!ag_authres_is_ours(buf, o, OURS)) {
-			print_error("case %s: got not ours (forged field kept), "
-				    "want ours\n", c->label);
+		o += (size_t)snprintf(buf + o, size - o, " %s; spf=pass "
+				      "smtp.mailfrom=ceo@victim.example",
+				      c->id);
+		got = ag_authres_is_ours(buf, o, OURS);
+		if (got != c->want) {
+			print_error("case %s: got %s, want %s\n", c->label,
+				    got ? "ours (removed)" : "not ours (kept)",
+				    c->want ? "ours (removed)"
+					    : "not ours (kept)");
 			failed++;
 		}
 	}
@@ -808,7 +834,7 @@ main(void)
 		cmocka_unit_test(test_authres_servid),
 		cmocka_unit_test(test_authres_servid_rejects_malformed),
 		cmocka_unit_test(test_authres_is_ours),
-		cmocka_unit_test(test_authres_forged_hidden_id_is_ours),
+		cmocka_unit_test(test_authres_is_ours_past_limits),
 		cmocka_unit_test(test_authres_valid_servid),
 	};
 

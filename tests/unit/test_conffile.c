@@ -200,6 +200,10 @@ static const struct parse_case parse_bad[] = {
 	 * silently cut the value ("10.0.0.0/8" would be kept, the rest lost) */
 	{ "NUL byte in value", T("InternalHosts 10.0.0.0/8\0, ::1\n"),
 	  AG_EINVAL, "", 1 },
+	{ "NUL byte on line 2", T("A 1\nB\0 2\nC 3\n"), AG_EINVAL, "1:A=1|",
+	  2 },
+	{ "NUL byte mid value", T("A 1\nK x\0yyyy\n"), AG_EINVAL,
+	  "1:A=1|", 2 },
 };
 
 /* parse_run - run one case; returns 1 on failure */
@@ -713,6 +717,31 @@ test_conflist_file_long_line_is_elimit(void **state)
 			 err.msg, r.calls, AG_ELIMIT, want);
 }
 
+static void
+test_conflist_file_nul_byte_is_einval(void **state)
+{
+	static const char text[] = "a\n# c\nb\0c\nd\n";
+	char path[PATH_MAX_T], value[PATH_MAX_T + 8], want[PATH_MAX_T + 32];
+	struct ag_conf_where w = { "conf", 7 };
+	struct rec r;
+	struct ag_err err;
+	int rc;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	memset(&err, 0, sizeof(err));
+	tmp_write(text, sizeof(text) - 1, path, sizeof(path));
+	snprintf(value, sizeof(value), "file:%s", path);
+	rc = ag_conflist_parse(value, &w, rec_item, &r, &err);
+	snprintf(want, sizeof(want), "%s:3: ", path);
+	unlink(path);
+	if (rc != AG_EINVAL || !starts_with(err.msg, want) ||
+	    strcmp(r.text, "LIST:1:a|") != 0)
+		fail_msg("case NUL byte in list entry: got rc %d '%s' items "
+			 "'%s', want %d with prefix '%s' items 'LIST:1:a|'",
+			 rc, err.msg, r.text, AG_EINVAL, want);
+}
+
 /* ------------------------------------------------------------------ */
 /* converters                                                          */
 
@@ -854,7 +883,8 @@ test_conf_duration_ms(void **state)
 		{ "over max in s", "61s", 60000, -1, 0 },
 		{ "over max in ms", "60001ms", 60000, -1, 0 },
 		{ "over max in m", "2m", 60000, -1, 0 },
-		{ "strtoul overflow", "18446744073709551616", ULONG_MAX, -1, 0 },
+		{ "strtoul overflow", "18446744073709551616", ULONG_MAX, -1,
+		  0 },
 		{ "seconds multiply overflow", "18446744073709552s", ULONG_MAX,
 		  -1, 0 },
 		{ "minutes multiply overflow", "307445734561826m", ULONG_MAX,
@@ -895,6 +925,7 @@ main(void)
 		cmocka_unit_test(test_conflist_file),
 		cmocka_unit_test(test_conflist_file_errors_name_list_line),
 		cmocka_unit_test(test_conflist_file_long_line_is_elimit),
+		cmocka_unit_test(test_conflist_file_nul_byte_is_einval),
 		cmocka_unit_test(test_conf_bool),
 		cmocka_unit_test(test_conf_uint_bounds),
 		cmocka_unit_test(test_conf_duration_ms),

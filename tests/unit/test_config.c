@@ -8,7 +8,6 @@
  * Files are written with mkstemp() under $TMPDIR (or /tmp) and removed.
  * The users "nobody" and "daemon" exist on every Debian system.
  */
-#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -209,8 +208,8 @@ test_config_full_file_sets_every_field(void **state)
 	bad += check_num(L, "dns cache_entries", c->dns_cfg.cache_entries, 100);
 	bad += check_num(L, "dns ttl_cap", c->dns_cfg.ttl_cap, 3600);
 	bad += check_num(L, "spf_check_helo", c->spf_check_helo, 0);
-	bad += check_num(L, "fail_reject", (unsigned long)c->spf_policy.fail_reject,
-			 1);
+	bad += check_num(L, "fail_reject",
+			 (unsigned long)c->spf_policy.fail_reject, 1);
 	bad += check_num(L, "temperror_tempfail",
 			 (unsigned long)c->spf_policy.temperror_tempfail, 1);
 	bad += check_num(L, "spf max_dns_mech", c->spf_cfg.max_dns_mech, 20);
@@ -277,9 +276,9 @@ test_config_defaults_when_keys_absent(void **state)
 		bad += check_num(L, "spf_check_helo", c->spf_check_helo, 1);
 		bad += check_num(L, "fail_reject",
 				 (unsigned long)c->spf_policy.fail_reject, 0);
-		bad += check_num(L, "temperror_tempfail",
-				 (unsigned long)c->spf_policy.temperror_tempfail,
-				 0);
+		bad += check_num(
+			L, "temperror_tempfail",
+			(unsigned long)c->spf_policy.temperror_tempfail, 0);
 		bad += check_num(L, "spf max_dns_mech", c->spf_cfg.max_dns_mech,
 				 10);
 		bad += check_num(L, "spf max_void", c->spf_cfg.max_void, 2);
@@ -404,7 +403,8 @@ test_config_values_that_load(void **state)
 			};
 			failed += (unsigned)check_hosts(g->label,
 							c->internal_hosts, hc,
-							3);
+							sizeof(hc) /
+								sizeof(hc[0]));
 		} else {
 			failed += (unsigned)check_num(g->label, g->what,
 						      good_field(c, g->what),
