@@ -57,7 +57,7 @@ $(B)/tests/%: tests/conformance/%.c $(B)/libauthgate.a
 
 $(B)/tools/%: tests/tools/%.c $(B)/libauthgate.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $^ $(LIBS)
 
 tests: $(B)/authgate $(UNIT_BIN) $(CONF_BIN) $(TOOL_BIN)
 
@@ -95,4 +95,5 @@ format:
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJ:.o=.d) $(MIL_OBJ:.o=.d) $(B)/obj/milter/main.d
+-include $(LIB_OBJ:.o=.d) $(MIL_OBJ:.o=.d) $(B)/obj/milter/main.d \
+	$(TOOL_BIN:=.d)

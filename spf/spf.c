@@ -12,6 +12,7 @@
  * record lookup must not count as a term.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +28,29 @@
 #define SPF_MAX_NAME 253	/* RFC 1035 2.3.4, presentation form */
 #define SPF_MAX_LABEL 63
 #define SPF_NO_LIBSPF2_LIMIT 1000	/* the term limit is the layer's */
+
+static pthread_once_t spf_quiet_once = PTHREAD_ONCE_INIT;
+
+/* spf_quiet - libspf2 warning/info/debug sink: libraries below milter/
+ * do not log, and libspf2 would otherwise write to our stderr */
+static void
+spf_quiet(const char *file, int line, const char *msg)
+{
+	(void)file;
+	(void)line;
+	(void)msg;
+}
+
+/* spf_silence_libspf2 - set libspf2's process-wide message handlers once;
+ * its error handler stays: libspf2 calls it only on its own assertion
+ * failures, after which it cannot continue */
+static void
+spf_silence_libspf2(void)
+{
+	SPF_warning_handler = spf_quiet;
+	SPF_info_handler = spf_quiet;
+	SPF_debug_handler = spf_quiet;
+}
 
 struct ag_spf {
 	char *receiver;		/* NULL: libspf2 asks gethostname() */
@@ -66,6 +90,7 @@ ag_spf_new(struct ag_spf **spf_r, const struct ag_spf_config *cfg,
 				"1..100", cfg->max_dns_mech);
 		goto out;
 	}
+	pthread_once(&spf_quiet_once, spf_silence_libspf2);
 	if ((spf = calloc(1, sizeof(*spf))) == NULL ||
 	    (cfg->receiver != NULL &&
 	     (spf->receiver = strdup(cfg->receiver)) == NULL)) {
