@@ -57,7 +57,7 @@ $(B)/tests/%: tests/conformance/%.c $(B)/libauthgate.a
 
 $(B)/tools/%: tests/tools/%.c $(B)/libauthgate.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(B)/libauthgate.a $(LIBS)
 
 tests: $(B)/authgate $(UNIT_BIN) $(CONF_BIN) $(TOOL_BIN)
 
