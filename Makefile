@@ -18,7 +18,7 @@ MILTER_LIBS = -lmilter
 TEST_LIBS = -lcmocka
 
 LIB_SRC := $(wildcard util/*.c spf/*.c dkim/*.c dmarc/*.c policy/*.c)
-MIL_SRC := $(filter-out milter/main.c,$(wildcard milter/*.c))
+MIL_SRC := $(filter-out milter/main.c milter/nodelay.c,$(wildcard milter/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 CONF_SRC := $(wildcard tests/conformance/*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
@@ -44,8 +44,12 @@ $(B)/libagmilter.a: $(MIL_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/authgate: $(B)/obj/milter/main.o $(B)/libagmilter.a $(B)/libauthgate.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(MILTER_LIBS) $(LIBS)
+# libmilter is linked statically so --wrap=accept reaches its accept()
+# calls (milter/nodelay.c: TCP_NODELAY on milter connections)
+$(B)/authgate: $(B)/obj/milter/main.o $(B)/obj/milter/nodelay.o \
+		$(B)/libagmilter.a $(B)/libauthgate.a
+	$(CC) $(ALL_CFLAGS) -Wl,--wrap=accept -o $@ $^ \
+		-Wl,-Bstatic $(MILTER_LIBS) -Wl,-Bdynamic $(LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libagmilter.a $(B)/libauthgate.a
 	@mkdir -p $(dir $@)
@@ -96,4 +100,5 @@ clean:
 	rm -rf build build-asan
 
 -include $(LIB_OBJ:.o=.d) $(MIL_OBJ:.o=.d) $(B)/obj/milter/main.d \
+	$(B)/obj/milter/nodelay.d \
 	$(TOOL_BIN:=.d)

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -76,6 +78,13 @@ wire_connect(struct mt_conn *c, int family, const struct sockaddr *sa,
 	if (c->fd < 0) {
 		mt_err("socket for %s: %m", spec);
 		goto out;
+	}
+	if (family != AF_UNIX) {
+		/* macros and commands go out as separate small writes, like
+		 * Postfix's; without NODELAY each would wait for an ACK */
+		int one = 1;
+		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof one);
 	}
 	if (connect(c->fd, sa, salen) == 0) {
 		rc = 0;
