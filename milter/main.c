@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -197,12 +198,31 @@ parse_options(int argc, char **argv, struct options *o)
 	return optind == argc ? 0 : -1;
 }
 
+/*
+ * raise_fd_limit - one descriptor per connection plus DNS sockets: take
+ * the hard limit while still root. Debian's libmilter waits with poll(),
+ * so descriptors past FD_SETSIZE are fine.
+ */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			ag_log(AG_LOG_WARNING, "cannot raise the open file "
+			       "limit to %llu", (unsigned long long)rl.rlim_max);
+	}
+}
+
 /* start_milter - register, bind, set permissions, write pidfile, drop */
 static int
 start_milter(const struct ag_config *cfg, int foreground, struct ag_err *err)
 {
 	int rc;
 
+	raise_fd_limit();
 	if ((rc = ag_daemon_prepare_socket(cfg->socket, err)) != AG_OK)
 		return rc;
 	if (smfi_register(ag_milter_desc) != MI_SUCCESS)
