@@ -230,6 +230,9 @@ start_milter(const struct ag_config *cfg, int foreground, struct ag_err *err)
 	if (smfi_setconn((char *)cfg->socket) != MI_SUCCESS)
 		return ag_err_set(err, AG_EINVAL, "smfi_setconn %s failed",
 				  cfg->socket);
+	/* libmilter's default backlog (20) overflows when a busy MTA opens
+	 * connections in bursts */
+	(void)smfi_setbacklog(256);
 	/* rmsocket false: a live socket was refused above, a stale one
 	 * removed */
 	if (smfi_opensocket(false) != MI_SUCCESS)
