@@ -62,10 +62,17 @@ conf_read_line(FILE *fp, char *buf, size_t size)
 	return nul ? AG_EINVAL : 1;
 }
 
-/* ag_conffile_parse - lex path, one callback per setting */
-int
-ag_conffile_parse(const char *path, ag_conf_setting_fn fn, void *arg,
-		  struct ag_err *err)
+typedef int (*conf_line_fn)(void *arg, const struct ag_conf_where *w,
+			    char *line, struct ag_err *err);
+
+/*
+ * conf_lines - call fn for each non-blank line of path with comments and
+ * surrounding whitespace removed; from names where path was given (NULL
+ * for the main file) so an unopenable file is reported there
+ */
+static int
+conf_lines(const char *path, const struct ag_conf_where *from,
+	   conf_line_fn fn, void *arg, struct ag_err *err)
 {
 	char buf[AG_CONF_LINE_MAX + 2];
 	struct ag_conf_where w = { path, 0 };
@@ -73,12 +80,17 @@ ag_conffile_parse(const char *path, ag_conf_setting_fn fn, void *arg,
 	int rc = AG_OK, got;
 
 	if ((fp = fopen(path, "r")) == NULL) {
-		rc = ag_err_set(err, AG_ENOENT, "%s: cannot open: %s", path,
-				strerror(errno));
+		if (from != NULL)
+			rc = ag_err_set(err, AG_ENOENT, "%s:%u: cannot open "
+					"%s: %s", from->file, from->line, path,
+					strerror(errno));
+		else
+			rc = ag_err_set(err, AG_ENOENT, "%s: cannot open: %s",
+					path, strerror(errno));
 		goto out;
 	}
 	while ((got = conf_read_line(fp, buf, sizeof(buf))) == 1) {
-		char *line, *key, *value;
+		char *line;
 		if (++w.line > AG_CONF_LINES_MAX) {
 			rc = ag_err_set(err, AG_ELIMIT,
 					"%s:%u: more than %u lines", path,
@@ -87,24 +99,7 @@ ag_conffile_parse(const char *path, ag_conf_setting_fn fn, void *arg,
 		}
 		conf_strip_comment(buf);
 		line = conf_trim(buf);
-		if (*line == '\0')
-			continue;
-		key = line;
-		while (*line != '\0' &&
-		       (isalnum((unsigned char)*line) || *line == '_' ||
-			*line == '-'))
-			line++;
-		if (line == key || (*line != '\0' &&
-				    !isspace((unsigned char)*line))) {
-			rc = ag_err_set(err, AG_EINVAL,
-					"%s:%u: expected \"Key value\"",
-					path, w.line);
-			goto out;
-		}
-		if (*line != '\0')
-			*line++ = '\0';
-		value = conf_trim(line);
-		if ((rc = fn(arg, &w, key, value, err)) != AG_OK)
+		if (*line != '\0' && (rc = fn(arg, &w, line, err)) != AG_OK)
 			goto out;
 	}
 	if (got == AG_ELIMIT)
@@ -122,46 +117,64 @@ out:
 	return rc;
 }
 
+struct conf_setting_ctx {
+	ag_conf_setting_fn fn;
+	void *arg;
+};
+
+/* conf_setting_line - split "Key value" and hand it on */
+static int
+conf_setting_line(void *arg, const struct ag_conf_where *w, char *line,
+		  struct ag_err *err)
+{
+	const struct conf_setting_ctx *ctx = arg;
+	char *key = line;
+
+	while (*line != '\0' && (isalnum((unsigned char)*line) ||
+				 *line == '_' || *line == '-'))
+		line++;
+	if (line == key || (*line != '\0' && !isspace((unsigned char)*line)))
+		return ag_err_set(err, AG_EINVAL,
+				  "%s:%u: expected \"Key value\"", w->file,
+				  w->line);
+	if (*line != '\0')
+		*line++ = '\0';
+	return ctx->fn(ctx->arg, w, key, conf_trim(line), err);
+}
+
+/* ag_conffile_parse - lex path, one callback per setting */
+int
+ag_conffile_parse(const char *path, ag_conf_setting_fn fn, void *arg,
+		  struct ag_err *err)
+{
+	struct conf_setting_ctx ctx = { fn, arg };
+
+	return conf_lines(path, NULL, conf_setting_line, &ctx, err);
+}
+
+struct conf_item_ctx {
+	ag_conf_item_fn fn;
+	void *arg;
+};
+
+/* conf_item_line - one list entry a line */
+static int
+conf_item_line(void *arg, const struct ag_conf_where *w, char *line,
+	       struct ag_err *err)
+{
+	const struct conf_item_ctx *ctx = arg;
+
+	return ctx->fn(ctx->arg, w, line, err);
+}
+
 /* conflist_file - one item per line of the file named by a list value */
 static int
 conflist_file(const char *path, const struct ag_conf_where *from,
 	      ag_conf_item_fn fn, void *arg, struct ag_err *err)
 {
-	char buf[AG_CONF_LINE_MAX + 2];
-	struct ag_conf_where w = { path, 0 };
-	FILE *fp = NULL;
-	int rc = AG_OK, got;
+	struct conf_item_ctx ctx = { fn, arg };
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		rc = ag_err_set(err, AG_ENOENT, "%s:%u: cannot open %s: %s",
-				from->file, from->line, path, strerror(errno));
-		goto out;
-	}
-	while ((got = conf_read_line(fp, buf, sizeof(buf))) == 1) {
-		char *item;
-		if (++w.line > AG_CONF_LINES_MAX) {
-			rc = ag_err_set(err, AG_ELIMIT,
-					"%s:%u: more than %u lines", path,
-					w.line, AG_CONF_LINES_MAX);
-			goto out;
-		}
-		conf_strip_comment(buf);
-		item = conf_trim(buf);
-		if (*item == '\0')
-			continue;
-		if ((rc = fn(arg, &w, item, err)) != AG_OK)
-			goto out;
-	}
-	if (got == AG_ELIMIT)
-		rc = ag_err_set(err, AG_ELIMIT, "%s:%u: line longer than %u",
-				path, w.line + 1, AG_CONF_LINE_MAX);
-	else if (got == AG_EINVAL)
-		rc = ag_err_set(err, AG_EINVAL, "%s:%u: NUL byte in line",
-				path, w.line + 1);
-out:
-	if (fp != NULL)
-		fclose(fp);
-	return rc;
+	return conf_lines(path, from, conf_item_line, &ctx, err);
 }
 
 /* ag_conflist_parse - inline list split at commas and whitespace */
