@@ -1,0 +1,82 @@
+/*
+ * dkim/keys.h - signing keys: OpenDKIM-compatible KeyTable and
+ * SigningTable, the single-domain form, PEM loading and permission checks
+ * Use:     ag_dkim_keys_load() at configuration load (as root, before
+ *          privileges are dropped: keys are read then, never again);
+ *          ag_dkim_keys_match() per outbound message; ag_dkim_keys_free().
+ * Owns:    every key's bytes; matches point into it and live as long as
+ *          the key set.
+ * Threads: immutable after load; share freely.
+ * Limits:  AG_DKIM_MAX_KEYS keys, AG_DKIM_MAX_SIGNERS keys per message.
+ * Errors:  AG_EINVAL with "file:line: what is wrong" for table syntax,
+ *          unknown key names, unreadable or unsafe key files ("key file
+ *          PATH is readable by group or others; chmod 600 it or set
+ *          RequireSafeKeys no"), keys that are not RSA >= 1024 or Ed25519.
+ *
+ * Formats (as opendkim.conf(5) documents them):
+ *   KeyTable:     keyname  domain:selector:/path/to/key.pem
+ *   SigningTable: pattern  keyname   (pattern: an address "user@domain",
+ *                 a domain, or with "refile:" a pattern where '*' matches
+ *                 any text, e.g. "*@example.com"). Plain tables match the
+ *                 full address, then the domain, then each parent domain
+ *                 given as ".parent".
+ *   Every key whose pattern matches is used when multiple is set
+ *   (OpenDKIM's MultipleSignatures), else the first match.
+ */
+#ifndef AG_DKIM_KEYS_H
+#define AG_DKIM_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/err.h"
+
+#define AG_DKIM_MAX_KEYS 4096
+#define AG_DKIM_MAX_SIGNERS 8
+
+enum ag_dkim_alg {
+	AG_DKIM_ALG_RSA_SHA256 = 0,
+	AG_DKIM_ALG_ED25519_SHA256
+};
+
+struct ag_dkim_key {
+	char name[128];		/* KeyTable name, or "default" */
+	char domain[256];	/* d= */
+	char selector[128];	/* s= */
+	enum ag_dkim_alg alg;
+	unsigned bits;		/* RSA modulus bits; 256 for Ed25519 */
+	unsigned char *pem;	/* the key as libopendkim takes it */
+	size_t pem_len;
+	char path[1024];	/* for messages */
+};
+
+struct ag_dkim_keys_config {
+	const char *keytable;	/* "file:/path" or "refile:/path" or path;
+				 * NULL: none */
+	const char *signingtable; /* same forms */
+	const char *domain;	/* single-domain form: Domain, Selector, */
+	const char *selector;	/* KeyFile (all three or none) */
+	const char *keyfile;
+	bool require_safe_keys;	/* refuse group/other-readable key files */
+	bool multiple;		/* sign with every matching key */
+};
+
+struct ag_dkim_keys;
+
+int ag_dkim_keys_load(struct ag_dkim_keys **keys_r,
+		      const struct ag_dkim_keys_config *cfg,
+		      struct ag_err *err) AG_MUST_CHECK;
+void ag_dkim_keys_free(struct ag_dkim_keys **keys);
+
+/*
+ * ag_dkim_keys_match - the keys to sign a message whose author address is
+ * addr ("user@example.com", already parsed from From). Returns how many
+ * were written to keys_r (0: do not sign), at most max.
+ */
+unsigned ag_dkim_keys_match(const struct ag_dkim_keys *keys, const char *addr,
+			    const struct ag_dkim_key **keys_r, unsigned max);
+
+/* ag_dkim_keys_count - keys loaded (0: signing not configured) */
+unsigned ag_dkim_keys_count(const struct ag_dkim_keys *keys);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * dkim/sign.h - sign one message with one or more keys (RFC 6376, RFC 8463)
+ * Use:     ag_dkim_sign_new() with the keys from ag_dkim_keys_match(),
+ *          _header() per header field in order, _eoh(), _body() per chunk,
+ *          _finish() for the DKIM-Signature field values, _free() always.
+ * Owns:    one libopendkim DKIM handle per key; the returned values are
+ *          copied into the caller's array.
+ * Threads: one signer per message, used by one thread at a time.
+ * Policy:  relaxed/relaxed unless configured; never l=; the header list
+ *          and the oversigned list come from the configuration (defaults
+ *          below, with the reasons in conf/authgate.conf).
+ * Errors:  AG_OK, AG_ENOMEM, AG_EINTERNAL (libopendkim refused: the key is
+ *          named in err).
+ */
+#ifndef AG_DKIM_SIGN_H
+#define AG_DKIM_SIGN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dkim/keys.h"
+#include "util/err.h"
+
+struct ag_dkim_lib;
+struct ag_dkim_signer;
+
+#define AG_DKIM_SIG_MAX 8192	/* bytes of one DKIM-Signature value */
+#define AG_DKIM_MAX_HDRS 64	/* names in a header list */
+
+struct ag_dkim_sign_config {
+	bool header_simple;	/* c=simple/... ; default relaxed */
+	bool body_simple;	/* c=.../simple ; default relaxed */
+	/* header names to sign when present; NULL/0: the built-in default
+	 * list of ag_dkim_sign_default_headers() */
+	const char *const *sign_headers;
+	unsigned n_sign_headers;
+	/* names signed once more than they occur, so none can be added
+	 * after signing (RFC 6376 8.15); NULL/0: the built-in default */
+	const char *const *oversign_headers;
+	unsigned n_oversign_headers;
+};
+
+/* the default lists, NULL-terminated, documented in conf/authgate.conf */
+const char *const *ag_dkim_sign_default_headers(void);
+const char *const *ag_dkim_sign_default_oversign(void);
+
+struct ag_dkim_signature {
+	char value[AG_DKIM_SIG_MAX];	/* the field body, folded with
+					 * "\r\n\t" */
+	char domain[256];
+	char selector[128];
+};
+
+int ag_dkim_sign_new(struct ag_dkim_signer **s_r,
+		     const struct ag_dkim_lib *lib,
+		     const struct ag_dkim_sign_config *cfg,
+		     const struct ag_dkim_key *const *keys, unsigned nkeys,
+		     const char *jobid, struct ag_err *err) AG_MUST_CHECK;
+int ag_dkim_sign_header(struct ag_dkim_signer *s, const char *name,
+			const char *value) AG_MUST_CHECK;
+int ag_dkim_sign_eoh(struct ag_dkim_signer *s) AG_MUST_CHECK;
+int ag_dkim_sign_body(struct ag_dkim_signer *s, const unsigned char *buf,
+		      size_t len) AG_MUST_CHECK;
+
+/* ag_dkim_sign_finish - one signature per key, in key order */
+int ag_dkim_sign_finish(struct ag_dkim_signer *s,
+			struct ag_dkim_signature *sigs, unsigned max,
+			unsigned *n_r, struct ag_err *err) AG_MUST_CHECK;
+void ag_dkim_sign_free(struct ag_dkim_signer **s);
+
+#endif
