@@ -97,16 +97,22 @@ ag_log(enum ag_log_level level, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	for (size_t i = 0; raw[i] != '\0' && o + 5 < sizeof(line); i++) {
+	/* escape into line, keeping 4 bytes for "..." and the NUL; the
+	 * marker goes on whenever any input did not make it out */
+	size_t i = 0;
+	for (; raw[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)raw[i];
-		if (c < 0x20 || c == 0x7f)
+		size_t need = (c < 0x20 || c == 0x7f) ? 4 : 1;
+		if (o + need + 4 > sizeof(line))
+			break;
+		if (need == 4)
 			o += (size_t)snprintf(line + o, sizeof(line) - o,
 					      "\\x%02x", c);
 		else
 			line[o++] = (char)c;
 	}
 	line[o] = '\0';
-	if ((size_t)n >= sizeof(raw) && o + 4 < sizeof(line))
+	if (raw[i] != '\0' || (size_t)n >= sizeof(raw))
 		memcpy(line + o, "...", 4);
 	if (atomic_load(&log_syslog))
 		syslog(level_prio[level], "%s", line);
