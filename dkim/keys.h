@@ -17,11 +17,17 @@
  *   KeyTable:     keyname  domain:selector:/path/to/key.pem
  *   SigningTable: pattern  keyname   (pattern: an address "user@domain",
  *                 a domain, or with "refile:" a pattern where '*' matches
- *                 any text, e.g. "*@example.com"). Plain tables match the
- *                 full address, then the domain, then each parent domain
- *                 given as ".parent".
+ *                 any text, e.g. "*@example.com"). Plain tables look
+ *                 up, in OpenDKIM's order: user@host, host, then for each
+ *                 parent ".p" from the nearest: user@.p and .p, then
+ *                 user@* and *. refile: patterns are tried in file order.
  *   Every key whose pattern matches is used when multiple is set
  *   (OpenDKIM's MultipleSignatures), else the first match.
+ *   Not supported, refused with file:line: key data inline in the
+ *   KeyTable, "%" as a KeyTable domain, the SigningTable's second field
+ *   (signer, i=); details in dkim/keys.c and dkim/signtable.c.
+ *   RequireSafeKeys checks the file a key path resolves to (a symlink is
+ *   followed; its target's mode counts), through the opened descriptor.
  */
 #ifndef AG_DKIM_KEYS_H
 #define AG_DKIM_KEYS_H

@@ -1,6 +1,9 @@
 /*
  * dkim/sign.h - sign one message with one or more keys (RFC 6376, RFC 8463)
- * Use:     ag_dkim_sign_new() with the keys from ag_dkim_keys_match(),
+ * Use:     once per configuration, ag_dkim_sign_configure_lib() on the new
+ *          library handle, before it is shared (the oversigned names are a
+ *          library-wide libopendkim option); per message,
+ *          ag_dkim_sign_new() with the keys from ag_dkim_keys_match(),
  *          _header() per header field in order, _eoh(), _body() per chunk,
  *          _finish() for the DKIM-Signature field values, _free() always.
  * Owns:    one libopendkim DKIM handle per key; the returned values are
@@ -8,9 +11,17 @@
  * Threads: one signer per message, used by one thread at a time.
  * Policy:  relaxed/relaxed unless configured; never l=; the header list
  *          and the oversigned list come from the configuration (defaults
- *          below, with the reasons in conf/authgate.conf).
- * Errors:  AG_OK, AG_ENOMEM, AG_EINTERNAL (libopendkim refused: the key is
- *          named in err).
+ *          and their reasons in dkim/sign.c). Authentication-Results,
+ *          ARC-*, DKIM-Signature, Received and Return-Path are never
+ *          signed: they are added or rewritten after signing.
+ * Input:   header values as the milter receives them: a value that starts
+ *          with a space or tab (SMFIP_HDR_LEADSPC) is used verbatim after
+ *          "Name:", else "Name: value" is signed. Line breaks inside a
+ *          folded value and in the body may be "\n" or "\r\n": bare "\n"
+ *          is signed as "\r\n", the form the message has on the wire.
+ * Errors:  AG_OK, AG_ENOMEM, AG_EINVAL (a bad header list; libopendkim
+ *          refused a malformed header field), AG_EINTERNAL (libopendkim
+ *          refused: the key is named in err).
  */
 #ifndef AG_DKIM_SIGN_H
 #define AG_DKIM_SIGN_H
@@ -40,13 +51,28 @@ struct ag_dkim_sign_config {
 	unsigned n_oversign_headers;
 };
 
-/* the default lists, NULL-terminated, documented in conf/authgate.conf */
+/* the default lists, NULL-terminated, documented in dkim/sign.c */
 const char *const *ag_dkim_sign_default_headers(void);
 const char *const *ag_dkim_sign_default_oversign(void);
 
+/*
+ * ag_dkim_sign_configure_lib - check cfg's header lists and install the
+ * oversigned names in lib (libopendkim's DKIM_OPTS_OVERSIGNHDRS is a
+ * library option). Call once, right after ag_dkim_lib_new() and before
+ * the handle is shared between threads; ag_dkim_sign_new() refuses a
+ * library handle that was not configured. AG_EINVAL names a header name
+ * that must not be signed or cannot be, or lists too long for
+ * libopendkim.
+ */
+int ag_dkim_sign_configure_lib(struct ag_dkim_lib *lib,
+			       const struct ag_dkim_sign_config *cfg,
+			       struct ag_err *err) AG_MUST_CHECK;
+
 struct ag_dkim_signature {
-	char value[AG_DKIM_SIG_MAX];	/* the field body, folded with
-					 * "\r\n\t" */
+	char value[AG_DKIM_SIG_MAX];	/* the field body after
+					 * "DKIM-Signature: ", folded with
+					 * "\n\t" (libmilter header values
+					 * use "\n"; the MTA writes CRLF) */
 	char domain[256];
 	char selector[128];
 };
@@ -62,7 +88,9 @@ int ag_dkim_sign_eoh(struct ag_dkim_signer *s) AG_MUST_CHECK;
 int ag_dkim_sign_body(struct ag_dkim_signer *s, const unsigned char *buf,
 		      size_t len) AG_MUST_CHECK;
 
-/* ag_dkim_sign_finish - one signature per key, in key order */
+/* ag_dkim_sign_finish - one signature per key, in key order; insert each
+ * as "DKIM-Signature" with value as is (the MTA puts ": " between, which
+ * is what was signed) above the fields that were signed */
 int ag_dkim_sign_finish(struct ag_dkim_signer *s,
 			struct ag_dkim_signature *sigs, unsigned max,
 			unsigned *n_r, struct ag_err *err) AG_MUST_CHECK;

@@ -148,6 +148,9 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		ag_session_copy(s->msg.auth_user, sizeof(s->msg.auth_user), v);
 	if ((v = smfi_getsymval(ctx, "i")) != NULL)
 		ag_session_copy(s->msg.qid, sizeof(s->msg.qid), v);
+	/* DESIGN.md: authenticated or internal mail is ours to sign, the
+	 * rest is checked */
+	s->msg.outbound = s->internal || s->msg.auth_user[0] != '\0';
 	cb_run_spf(s);
 	return SMFIS_CONTINUE;
 }
@@ -187,6 +190,61 @@ cb_from_domain(char *dst, size_t size, const char *value)
 	dst[o] = '\0';
 }
 
+/* cb_from_addr - the address of a From value for the SigningTable:
+ * inside the last <...>, else the value without comments and spaces.
+ * The DMARC evaluation uses a full RFC 5322 parser instead. */
+static void
+cb_from_addr(char *dst, size_t size, const char *value)
+{
+	const char *lt = strrchr(value, '<'), *p;
+	size_t o = 0;
+	int depth = 0;
+
+	p = lt != NULL ? lt + 1 : value;
+	for (; *p != '\0' && *p != '>' && o + 1 < size; p++) {
+		if (*p == '(' && depth < 64)
+			depth++;
+		else if (*p == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && *p > ' ' && *p != 0x7f)
+			dst[o++] = *p;
+	}
+	dst[o] = '\0';
+}
+
+/* cb_dkim_header - hand a header to the verifier or keep it for signing */
+static void
+cb_dkim_header(struct ag_session *s, const char *name, const char *value)
+{
+	struct ag_message *m = &s->msg;
+	struct ag_err err = { 0, "" };
+	int rc;
+
+	if (m->outbound) {
+		if (ag_dkim_keys_count(s->cfg->dkim_keys) == 0 ||
+		    m->dkim_nosign != NULL)
+			return;
+		rc = ag_session_keep_header(m, name, value);
+		if (rc == AG_ELIMIT) {
+			m->dkim_nosign = "headers too large to sign";
+			ag_session_drop_headers(m);
+		} else if (rc != AG_OK) {
+			cb_internal_error(s, rc, "keeping headers to sign");
+		}
+		return;
+	}
+	if (!s->cfg->dkim_verify)
+		return;
+	if (m->dkim_v == NULL &&
+	    ag_dkim_verify_new(&m->dkim_v, s->cfg->dkim_lib, m->qid, &err) !=
+		    AG_OK) {
+		cb_internal_error(s, AG_EINTERNAL, "starting DKIM verify");
+		return;
+	}
+	if (ag_dkim_verify_header(m->dkim_v, name, value) != AG_OK)
+		cb_internal_error(s, AG_EINTERNAL, "DKIM verify header");
+}
+
 static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
 {
@@ -206,10 +264,95 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 				m->ar_overflow = true;
 		}
 	} else if (strcasecmp(name, "From") == 0) {
-		if (m->nfrom++ == 0)
+		if (m->nfrom++ == 0) {
 			cb_from_domain(m->hfrom_domain,
 				       sizeof(m->hfrom_domain), value);
+			cb_from_addr(m->from_addr, sizeof(m->from_addr),
+				     value);
+		}
 	}
+	if (m->error == 0)
+		cb_dkim_header(s, name, value);
+	return SMFIS_CONTINUE;
+}
+
+/* cb_start_signing - at end of headers: pick keys by From, replay the
+ * kept headers into a signer */
+static void
+cb_start_signing(struct ag_session *s)
+{
+	struct ag_message *m = &s->msg;
+	const struct ag_dkim_key *keys[AG_DKIM_MAX_SIGNERS];
+	struct ag_err err = { 0, "" };
+	unsigned n;
+
+	if (ag_dkim_keys_count(s->cfg->dkim_keys) == 0 || m->dkim_nosign)
+		goto out;
+	if (m->nfrom != 1) {
+		/* no author, or several: nobody to sign for */
+		m->dkim_nosign = m->nfrom == 0 ? "no From" : "several From";
+		goto out;
+	}
+	n = ag_dkim_keys_match(s->cfg->dkim_keys, m->from_addr, keys,
+			       AG_DKIM_MAX_SIGNERS);
+	if (n == 0) {
+		m->dkim_nosign = "no signing key for the From domain";
+		goto out;
+	}
+	if (ag_dkim_sign_new(&m->dkim_s, s->cfg->dkim_lib,
+			     &s->cfg->dkim_sign_cfg, keys, n, m->qid,
+			     &err) != AG_OK) {
+		cb_internal_error(s, AG_EINTERNAL, "starting DKIM signing");
+		goto out;
+	}
+	for (unsigned i = 0; i < m->nhdrs; i++) {
+		if (ag_dkim_sign_header(m->dkim_s, m->hdrs[i].name,
+					m->hdrs[i].value) != AG_OK) {
+			cb_internal_error(s, AG_EINTERNAL, "DKIM sign header");
+			goto out;
+		}
+	}
+	if (ag_dkim_sign_eoh(m->dkim_s) != AG_OK)
+		cb_internal_error(s, AG_EINTERNAL, "DKIM sign headers");
+out:
+	ag_session_drop_headers(m);
+}
+
+static sfsistat
+cb_eoh(SMFICTX *ctx)
+{
+	struct ag_session *s = cb_session(ctx);
+	struct ag_message *m;
+
+	if (s == NULL)
+		return SMFIS_TEMPFAIL;
+	m = &s->msg;
+	if (m->error != 0)
+		return SMFIS_CONTINUE;
+	if (m->outbound)
+		cb_start_signing(s);
+	else if (m->dkim_v != NULL && ag_dkim_verify_eoh(m->dkim_v) != AG_OK)
+		cb_internal_error(s, AG_EINTERNAL, "DKIM verify headers");
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct ag_session *s = cb_session(ctx);
+	struct ag_message *m;
+
+	if (s == NULL)
+		return SMFIS_TEMPFAIL;
+	m = &s->msg;
+	if (m->error != 0)
+		return SMFIS_CONTINUE;
+	if (m->dkim_v != NULL &&
+	    ag_dkim_verify_body(m->dkim_v, chunk, len) != AG_OK)
+		cb_internal_error(s, AG_EINTERNAL, "DKIM verify body");
+	if (m->dkim_s != NULL && ag_dkim_sign_body(m->dkim_s, chunk, len) !=
+					 AG_OK)
+		cb_internal_error(s, AG_EINTERNAL, "DKIM sign body");
 	return SMFIS_CONTINUE;
 }
 
@@ -258,6 +401,8 @@ struct smfiDesc ag_milter_desc = {
 	.xxfi_envfrom = cb_envfrom,
 	.xxfi_envrcpt = cb_envrcpt,
 	.xxfi_header = cb_header,
+	.xxfi_eoh = cb_eoh,
+	.xxfi_body = cb_body,
 	.xxfi_eom = cb_eom,
 	.xxfi_abort = cb_abort,
 	.xxfi_close = cb_close,

@@ -17,19 +17,14 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "milter/config_int.h"
 #include "policy/authres.h"
 #include "util/conffile.h"
 
-struct config_key {
-	const char *name;
-	int (*set)(struct ag_config *c, const struct ag_conf_where *w,
-		   const char *v, struct ag_err *err);
-};
-
 struct config_load {
 	struct ag_config *cfg;
-	unsigned seen_line[64];	/* per config_keys[] row: line set, 0 none */
-	bool internal_set;
+	unsigned seen_line[64];	/* per key row (config_keys[], then
+				 * ag_config_dkim_keys[]): line set, 0 none */
 };
 
 /* config_copy - copy a string value that must fit */
@@ -396,6 +391,26 @@ static const struct config_key config_keys[] = {
 	{ "SPFReceiver", k_spf_receiver },
 };
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+_Static_assert(CONFIG_NKEYS + 16 <= 64, "seen_line[] too small");
+
+/* config_find - the row for key and its index across both tables */
+static const struct config_key *
+config_find(const char *key, unsigned *index_r)
+{
+	for (unsigned i = 0; i < CONFIG_NKEYS; i++) {
+		if (strcasecmp(key, config_keys[i].name) == 0) {
+			*index_r = i;
+			return &config_keys[i];
+		}
+	}
+	for (unsigned i = 0; i < ag_config_dkim_nkeys; i++) {
+		if (strcasecmp(key, ag_config_dkim_keys[i].name) == 0) {
+			*index_r = (unsigned)CONFIG_NKEYS + i;
+			return &ag_config_dkim_keys[i];
+		}
+	}
+	return NULL;
+}
 
 /* config_setting - dispatch one "Key value" line */
 static int
@@ -403,26 +418,21 @@ config_setting(void *arg, const struct ag_conf_where *w, const char *key,
 	       const char *value, struct ag_err *err)
 {
 	struct config_load *ld = arg;
+	const struct config_key *k;
+	unsigned i;
 
-	for (unsigned i = 0; i < CONFIG_NKEYS; i++) {
-		if (strcasecmp(key, config_keys[i].name) != 0)
-			continue;
-		if (ld->seen_line[i] != 0)
-			return ag_err_set(err, AG_EINVAL, "%s:%u: %s: already "
-					  "set at line %u", w->file, w->line,
-					  config_keys[i].name,
-					  ld->seen_line[i]);
-		ld->seen_line[i] = w->line;
-		if (*value == '\0')
-			return ag_err_set(err, AG_EINVAL, "%s:%u: %s: missing "
-					  "value", w->file, w->line,
-					  config_keys[i].name);
-		if (strcasecmp(key, "InternalHosts") == 0)
-			ld->internal_set = true;
-		return config_keys[i].set(ld->cfg, w, value, err);
-	}
-	return ag_err_set(err, AG_EINVAL, "%s:%u: unknown key \"%s\"", w->file,
-			  w->line, key);
+	if ((k = config_find(key, &i)) == NULL)
+		return ag_err_set(err, AG_EINVAL, "%s:%u: unknown key \"%s\"",
+				  w->file, w->line, key);
+	if (ld->seen_line[i] != 0)
+		return ag_err_set(err, AG_EINVAL, "%s:%u: %s: already set at "
+				  "line %u", w->file, w->line, k->name,
+				  ld->seen_line[i]);
+	ld->seen_line[i] = w->line;
+	if (*value == '\0')
+		return ag_err_set(err, AG_EINVAL, "%s:%u: %s: missing value",
+				  w->file, w->line, k->name);
+	return k->set(ld->cfg, w, value, err);
 }
 
 /* config_defaults - every key's default, as conf/authgate.conf lists */
@@ -445,6 +455,7 @@ config_defaults(struct ag_config *c)
 	ag_dns_config_defaults(&c->dns_cfg);
 	c->spf_check_helo = true;
 	ag_spf_config_defaults(&c->spf_cfg);
+	ag_config_dkim_defaults(c);
 	if (ag_cidr_new(&c->internal_hosts) != AG_OK ||
 	    ag_cidr_add(c->internal_hosts, "127.0.0.0/8") != AG_OK ||
 	    ag_cidr_add(c->internal_hosts, "::1") != AG_OK)
@@ -462,7 +473,9 @@ config_build(struct ag_config *c, struct ag_err *err)
 		return rc;
 	c->spf_cfg.receiver = c->spf_receiver[0] != '\0' ? c->spf_receiver
 							 : c->authserv_id;
-	return ag_spf_new(&c->spf, &c->spf_cfg, c->dns, err);
+	if ((rc = ag_spf_new(&c->spf, &c->spf_cfg, c->dns, err)) != AG_OK)
+		return rc;
+	return ag_config_dkim_build(c, err);
 }
 
 /* ag_config_load - parse, validate and build one snapshot */
@@ -519,6 +532,7 @@ ag_config_unref(struct ag_config **cfg)
 	*cfg = NULL;
 	if (atomic_fetch_sub(&c->refs, 1) != 1)
 		return;
+	ag_config_dkim_free(c);
 	ag_spf_free(&c->spf);
 	ag_dns_free(&c->dns);
 	ag_cidr_free(&c->internal_hosts);

@@ -15,6 +15,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "dkim/keys.h"
+#include "dkim/lib.h"
+#include "dkim/sign.h"
 #include "policy/verdict.h"
 #include "spf/spf.h"
 #include "util/cidr.h"
@@ -58,6 +61,21 @@ struct ag_config {
 	struct ag_spf_config spf_cfg;
 	struct ag_spf *spf;
 	struct ag_policy_spf_config spf_policy;
+
+	/* DKIM */
+	bool dkim_verify;
+	struct ag_dkim_lib_config dkim_lib_cfg;
+	struct ag_dkim_lib *dkim_lib;
+	char dkim_keytable[AG_CONFIG_STR_MAX];
+	char dkim_signingtable[AG_CONFIG_STR_MAX];
+	char dkim_domain[256];
+	char dkim_selector[128];
+	char dkim_keyfile[AG_CONFIG_STR_MAX];
+	struct ag_dkim_keys_config dkim_keys_cfg;
+	struct ag_dkim_keys *dkim_keys;
+	char dkim_hdr_text[2][AG_DKIM_MAX_HDRS][64]; /* sign, oversign */
+	const char *dkim_hdrs[2][AG_DKIM_MAX_HDRS];
+	struct ag_dkim_sign_config dkim_sign_cfg;
 };
 
 /*

@@ -23,6 +23,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "dkim/keygen.h"
 #include "milter/callbacks.h"
 #include "milter/config.h"
 #include "milter/daemon.h"
@@ -45,6 +46,8 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: authgate [-f] [-n] [-V] [-c config]\n"
+		    "       authgate keygen -d DOMAIN -s SELECTOR "
+		    "[-a rsa|ed25519] [-b BITS] -o KEYFILE\n"
 		    "  -c FILE  configuration file (default %s)\n"
 		    "  -f       stay in the foreground, log to stderr too\n"
 		    "  -n       check the configuration and exit\n"
@@ -247,6 +250,62 @@ start_milter(const struct ag_config *cfg, int foreground, struct ag_err *err)
 	return ag_daemon_drop_privileges(cfg, err);
 }
 
+/*
+ * keygen_main - "authgate keygen": make a signing key and print the DNS
+ * record to publish
+ */
+static int
+keygen_main(int argc, char **argv)
+{
+	const char *domain = NULL, *selector = NULL, *out = NULL;
+	enum ag_dkim_alg alg = AG_DKIM_ALG_RSA_SHA256;
+	unsigned long bits = 0;
+	char txt[4096], line[8192];
+	struct ag_err err = { 0, "" };
+	int c;
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "d:s:a:b:o:")) != -1) {
+		switch (c) {
+		case 'd':
+			domain = optarg;
+			break;
+		case 's':
+			selector = optarg;
+			break;
+		case 'a':
+			if (strcmp(optarg, "ed25519") == 0)
+				alg = AG_DKIM_ALG_ED25519_SHA256;
+			else if (strcmp(optarg, "rsa") != 0)
+				goto usage;
+			break;
+		case 'b':
+			bits = strtoul(optarg, NULL, 10);
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (domain == NULL || selector == NULL || out == NULL || optind != argc)
+		goto usage;
+	if (ag_dkim_keygen(alg, (unsigned)bits, out, txt, sizeof(txt),
+			   &err) != AG_OK ||
+	    ag_dkim_keygen_zone_line(domain, selector, txt, line, sizeof(line),
+				     &err) != AG_OK) {
+		fprintf(stderr, "authgate keygen: %s\n", err.msg);
+		return 1;
+	}
+	printf("; private key written to %s (mode 0600): chown it to the "
+	       "authgate User\n%s\n", out, line);
+	return 0;
+usage:
+	usage(stderr);
+	return 64;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -257,6 +316,8 @@ main(int argc, char **argv)
 	sigset_t block, old;
 	int milter_ret = 0, status = 1;
 
+	if (argc > 1 && strcmp(argv[1], "keygen") == 0)
+		return keygen_main(argc - 1, argv + 1);
 	if (parse_options(argc, argv, &o) != 0)
 		return 64;
 	umask(027);

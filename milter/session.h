@@ -16,12 +16,23 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "dkim/sign.h"
+#include "dkim/verify.h"
 #include "milter/config.h"
 #include "spf/spf.h"
 
 #define AG_SESSION_MAX_AR 1024
 #define AG_SESSION_STR 256
 #define AG_SESSION_ADDR_MAX 1024
+#define AG_SESSION_HDR_BYTES (1024 * 1024) /* headers kept for signing */
+#define AG_SESSION_HDR_MAX 2000		/* header fields kept for signing */
+
+/* one header field kept until the signing keys are known (end of
+ * headers: they depend on From) */
+struct ag_session_hdr {
+	char *name;
+	char *value;
+};
 
 struct ag_message {
 	struct timespec start;
@@ -40,7 +51,20 @@ struct ag_message {
 	struct ag_spf_outcome spf_mf;
 	struct ag_spf_outcome spf_helo;
 	int error;			/* AG_E* of an internal failure */
-	char error_what[128];
+	char error_what[AG_ERR_MSG_MAX];
+
+	/* DKIM */
+	bool outbound;			/* authenticated or internal: sign */
+	char from_addr[AG_SESSION_ADDR_MAX]; /* author, for the SigningTable */
+	struct ag_dkim_verifier *dkim_v;
+	bool dkim_verified;
+	struct ag_dkim_results dkim;
+	struct ag_dkim_signer *dkim_s;
+	unsigned dkim_signed;		/* signatures added */
+	const char *dkim_nosign;	/* why an outbound message is unsigned */
+	struct ag_session_hdr *hdrs;	/* kept for signing, until eoh */
+	unsigned nhdrs, hdrs_cap;
+	size_t hdr_bytes;
 };
 
 struct ag_session {
@@ -57,7 +81,16 @@ struct ag_session {
 /* ag_session_new - NULL when out of memory; takes a config reference */
 struct ag_session *ag_session_new(void);
 void ag_session_free(struct ag_session **s);
+/* ag_session_msg_reset - free what the message holds, start afresh */
 void ag_session_msg_reset(struct ag_session *s);
+
+/* ag_session_keep_header - copy a header for signing later; AG_ELIMIT past
+ * AG_SESSION_HDR_BYTES / AG_SESSION_HDR_MAX, AG_ENOMEM */
+int ag_session_keep_header(struct ag_message *m, const char *name,
+			   const char *value) AG_MUST_CHECK;
+
+/* ag_session_drop_headers - free the kept headers */
+void ag_session_drop_headers(struct ag_message *m);
 
 /* ag_session_copy - bounded copy of attacker text, control bytes dropped */
 void ag_session_copy(char *dst, size_t size, const char *src);

@@ -35,6 +35,18 @@
 #   wait_listen PORT [SECS]         wait until 127.0.0.1:PORT accepts (TCP)
 #   dns_start                       nsd serving zones/*.zone -> $DNS_PORT
 #   dns_query NAME TYPE [PORT]      drill answer section (for debugging)
+#   dns_add_zone ZONE [FILE]        serve ZONE from $T (a copy of FILE, or a
+#                                   new zone: SOA, NS, ns A 127.0.0.1), for
+#                                   records a test makes at run time; before
+#                                   dns_start, or added at once after it
+#   dns_add_rr ZONE RR...           append zone-file lines (names relative
+#                                   to ZONE), bump the serial; after
+#                                   dns_start reloads and waits for it
+#   dns_zone_file ZONE              the file of a dns_add_zone zone
+#   dns_reload ZONE                 re-read that file after editing it by
+#                                   hand (bump its serial), wait for it
+#   dns_txt TEXT                    TEXT as TXT data: "..." "..." strings of
+#                                   at most 255 bytes
 #   blackhole_start                 a UDP+TCP port that never answers
 #                                   -> $BLACKHOLE_PORT
 #   ag_config NAME [LINE...]        write $T/NAME.conf: defaults, with each
@@ -43,6 +55,9 @@
 #   ag_start NAME [LINE...]         ag_config + start authgate in the
 #                                   background -> $AG_PORT (and AG_PORTS[NAME])
 #                                   "Socket unix:$T/run/NAME.sock" works too
+#   ag_try_start NAME [LINE...]     ag_start, but 1 instead of dying when
+#                                   it exits ($AG_EXIT: status) or does not
+#                                   listen in 10 s (killed, AG_EXIT empty)
 #   ag_milter NAME                  its socket for Postfix: inet:127.0.0.1:PORT
 #                                   or unix:PATH
 #   ag_reload NAME [LINE...]        (rewrite the config if LINEs given), HUP
@@ -55,10 +70,18 @@
 #   ag_log_wait NAME ERE [SECS] [MARK]  wait until the log (after MARK)
 #                                   matches; 0 found, 1 timeout
 #   ag_stop NAME                    TERM (then KILL) one instance
-#   pf_add_smtpd NAME MILTER        another smtpd listener whose
-#                                   smtpd_milters is MILTER ("" for none)
+#   pf_add_smtpd NAME MILTER [KEY=VALUE...]  another smtpd listener whose
+#                                   smtpd_milters is MILTER ("" for none),
+#                                   each KEY=VALUE a master.cf -o override
 #                                   -> $PF_LAST_PORT (and PF_PORTS[NAME]);
 #                                   before or after pf_start
+#   sasl_start USER PASS [USER PASS]...  private Dovecot auth service with
+#                                   these users -> $SASL_PORT (stopped by
+#                                   the trap); sasl_log prints its log
+#   pf_add_submission NAME MILTER   pf_add_smtpd with SMTP AUTH (Dovecot,
+#                                   no TLS needed), authenticated clients
+#                                   only; swaks --auth PLAIN --auth-user U
+#                                   --auth-password P
 #   pf_start [MILTER]               private Postfix; the "main" listener and
 #                                   non_smtpd_milters use MILTER -> $PF_PORT
 #   pf_postconf "KEY = VALUE"...    more main.cf settings (before pf_start,
@@ -90,10 +113,25 @@
 #   ar_ours FILE [ID]               A-R values whose authserv-id is ID
 #                                   (default $AG_AUTHSERV), top to bottom
 #   ar_count FILE [ID]              how many of them
+#   dkim_keygen FILE rsa|ed25519 [BITS]  PEM private key, 0600, owner
+#                                   authgate (openssl genpkey)
+#   dkim_txt_record KEYFILE         "v=DKIM1; k=...; p=..." for a PEM key
+#   dkim_publish ZONE SEL RECORD    SEL._domainkey TXT RECORD in a
+#                                   dns_add_zone zone
+#   dkim_sign_py KEY SEL DOMAIN [ALG] < MSG   dkimpy signs (relaxed/
+#                                   relaxed), prints the signed message
+#   dkim_sign_perl KEY SEL DOMAIN < MSG  the same with Mail::DKIM (RSA)
+#   dkim_verify_py FILE             dkimpy verifies each signature (keys
+#                                   from the test nsd): "pass d= s= a=" or
+#                                   "fail d= s= a= why" per line, or "none"
+#   dkim_verify_perl FILE           the same with Mail::DKIM:
+#                                   "RESULT d= s= a= (detail)" per line
+#   dkim_sig_tag VALUE TAG          one tag of a DKIM-Signature value
 #
 # Variables: ROOT (project root), AUTHGATE, T, IT_DIR, ZONES_DIR, DNS_PORT,
 #   BLACKHOLE_PORT, PF_PORT, PF_CONF, MAIL_DOMAIN (authgate.test),
-#   AG_AUTHSERV (mx.authgate.test, the default AuthservID).
+#   AG_AUTHSERV (mx.authgate.test, the default AuthservID), SASL_PORT,
+#   DKIM_PY (the python with dkimpy: /usr/bin/python3, not PATH's).
 
 IT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$IT_DIR/../.." && pwd)
@@ -109,7 +147,7 @@ IT_FAILED=0
 IT_FINISHED=0
 T=""
 declare -A AG_PIDS=() AG_PORTS=()
-declare -A PF_PORTS=() PF_MILTERS=()
+declare -A PF_PORTS=() PF_MILTERS=() PF_OPTS=()
 PF_NAMES=()
 PF_RUNNING=0
 IT_BG_PIDS=()
@@ -329,13 +367,23 @@ server:
 	rrl-ratelimit: 0
 	rrl-whitelist-ratelimit: 0
 remote-control:
-	control-enable: no
+	# a unix socket only (no keys, no TCP port): dns_add_zone and
+	# dns_reload use it for zones a test writes while nsd runs
+	control-enable: yes
+	control-interface: "$d/nsd.ctl"
+pattern:
+	name: "authgate-it-dyn"
+	zonefile: "$d/zones/%s.zone"
 EOF
 	for f in "$ZONES_DIR"/*.zone; do
 		[ -e "$f" ] || it_die "no zone files in $ZONES_DIR"
 		zone=$(basename "$f" .zone)
 		printf 'zone:\n\tname: "%s"\n\tzonefile: "%s"\n' \
 			"$zone" "$(basename "$f")" >>"$d/nsd.conf"
+	done
+	for zone in "${DNS_DYN_ZONES[@]}"; do
+		printf 'zone:\n\tname: "%s"\n\tinclude-pattern: "authgate-it-dyn"\n' \
+			"$zone" >>"$d/nsd.conf"
 	done
 	nsd-checkconf "$d/nsd.conf" >"$d/checkconf.out" 2>&1 ||
 		it_die "nsd config rejected: $(cat "$d/checkconf.out")"
@@ -348,12 +396,131 @@ EOF
 		if ss -Huln "sport = :$DNS_PORT" 2>/dev/null | grep -q . &&
 			timeout 2 drill -p "$DNS_PORT" @127.0.0.1 example.test SOA \
 				2>/dev/null | grep -q 'rcode: NOERROR'; then
+			for zone in "${DNS_DYN_ZONES[@]}"; do
+				dns_wait_serial "$zone" ||
+					it_die "nsd does not serve zone $zone ($(dns_zone_file "$zone")): $(it_short "$(tail -5 "$d/nsd.log")")"
+			done
 			return 0
 		fi
 		kill -0 "$DNS_PID" 2>/dev/null || break
 		sleep 0.1
 	done
 	it_die "nsd did not answer on port $DNS_PORT: $(it_short "$(tail -5 "$d/nsd.log" "$d/stdout" 2>/dev/null)")"
+}
+
+# Zones a test writes at run time (DKIM keys made by the test) live in
+# $T/nsd/zones/<zone>.zone and are served through the pattern
+# "authgate-it-dyn"; added before dns_start they are in nsd.conf, after it
+# they are added and reloaded through nsd-control (unix socket). Every
+# change bumps the SOA serial, and waits until nsd serves that serial.
+DNS_DYN_ZONES=()
+
+# dns_zone_file ZONE - the file a dynamic zone is served from
+dns_zone_file() {
+	echo "$T/nsd/zones/$1.zone"
+}
+
+# dns_zone_serial FILE - the SOA serial of a zone file (first SOA record;
+# comments, parentheses and line breaks allowed)
+dns_zone_serial() {
+	sed 's/;.*//' "$1" | tr '()\n' '   ' | awk '{
+		for (i = 1; i <= NF; i++)
+			if (toupper($i) == "SOA") { print $(i + 3); exit }
+	}'
+}
+
+# dns_wait_serial ZONE [SECS] - until nsd answers ZONE's SOA with the serial
+# of its file
+dns_wait_serial() {
+	local zone=$1 secs=${2:-10} want got i
+	want=$(dns_zone_serial "$(dns_zone_file "$zone")")
+	for i in $(seq $((secs * 10))); do
+		got=$(timeout 2 drill -p "$DNS_PORT" @127.0.0.1 "$zone" SOA 2>/dev/null |
+			awk -v z="$zone." 'tolower($1) == tolower(z) && $4 == "SOA" { print $7; exit }')
+		[ -n "$got" ] && [ "$got" = "$want" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# dns_nsd_control ARGS... - nsd-control on the running nsd
+dns_nsd_control() {
+	nsd-control -c "$T/nsd/nsd.conf" "$@" >>"$T/nsd/control.out" 2>&1
+}
+
+# dns_add_zone ZONE [FILE] - serve ZONE from $(dns_zone_file ZONE): a copy
+# of FILE, or (no FILE) a new zone with SOA (serial 1, on one line), NS and
+# ns.ZONE A 127.0.0.1, to which dns_add_rr appends. Before dns_start, or
+# at once (nsd-control addzone) after it.
+dns_add_zone() {
+	local zone=$1 src=${2:-} f z
+	[ -e "$ZONES_DIR/$zone.zone" ] &&
+		it_die "dns_add_zone $zone: zones/$zone.zone is served already"
+	for z in "${DNS_DYN_ZONES[@]}"; do
+		[ "$z" = "$zone" ] && it_die "dns_add_zone $zone: added twice"
+	done
+	mkdir -p "$T/nsd/zones"
+	f=$(dns_zone_file "$zone")
+	if [ -n "$src" ]; then
+		cp "$src" "$f" || it_die "dns_add_zone $zone: cannot copy $src"
+	else
+		cat >"$f" <<EOF
+; written by tests/integration/lib.sh dns_add_zone
+\$ORIGIN $zone.
+\$TTL 300
+@ IN SOA ns.$zone. hostmaster.$zone. 1 3600 600 86400 300
+@ IN NS ns.$zone.
+ns IN A 127.0.0.1
+EOF
+	fi
+	[ -n "$(dns_zone_serial "$f")" ] || it_die "dns_add_zone $zone: no SOA in $f"
+	DNS_DYN_ZONES+=("$zone")
+	[ -n "${DNS_PID:-}" ] || return 0
+	dns_nsd_control addzone "$zone" authgate-it-dyn ||
+		it_die "nsd-control addzone $zone failed: $(it_short "$(tail -3 "$T/nsd/control.out")")"
+	dns_wait_serial "$zone" ||
+		it_die "nsd does not serve the added zone $zone: $(it_short "$(tail -5 "$T/nsd/nsd.log")")"
+}
+
+# dns_add_rr ZONE RR... - append resource records (zone file lines, names
+# relative to ZONE) to a dynamic zone and bump its one-line SOA serial;
+# after dns_start nsd reloads the zone and the call waits for it
+dns_add_rr() {
+	local zone=$1 f serial
+	shift
+	f=$(dns_zone_file "$zone")
+	[ -f "$f" ] || it_die "dns_add_rr: $zone was not added with dns_add_zone"
+	printf '%s\n' "$@" >>"$f"
+	serial=$(dns_zone_serial "$f")
+	sed -i -E "s/^(@[[:space:]]+(IN[[:space:]]+)?SOA[[:space:]]+[^[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]+)$serial([[:space:]])/\1$((serial + 1))\3/" "$f"
+	[ "$(dns_zone_serial "$f")" = $((serial + 1)) ] ||
+		it_die "dns_add_rr: cannot bump the serial of $f (SOA not on one line?)"
+	[ -n "${DNS_PID:-}" ] || return 0
+	dns_reload "$zone"
+}
+
+# dns_reload ZONE - nsd re-reads a dynamic zone's file (bump its serial
+# first when editing it by hand); waits until the new serial is served
+dns_reload() {
+	dns_nsd_control reload "$1" ||
+		it_die "nsd-control reload $1 failed: $(it_short "$(tail -3 "$T/nsd/control.out")")"
+	dns_wait_serial "$1" ||
+		it_die "nsd does not serve the new serial of $1: $(it_short "$(tail -5 "$T/nsd/nsd.log")")"
+}
+
+# dns_txt TEXT - TEXT as zone-file TXT data: quoted character-strings of
+# at most 255 bytes (RFC 1035 3.3.14), '"' and '\' escaped
+dns_txt() {
+	local s=$1 out="" chunk
+	while [ -n "$s" ] || [ -z "$out" ]; do
+		chunk=${s:0:255}
+		s=${s:255}
+		chunk=${chunk//\\/\\\\}
+		chunk=${chunk//\"/\\\"}
+		out="$out${out:+ }\"$chunk\""
+		[ -z "$s" ] && break
+	done
+	printf '%s\n' "$out"
 }
 
 dns_query() {
@@ -480,19 +647,37 @@ ag_listening() {
 # ag_start NAME [LINE...] - start one authgate, wait for its milter socket.
 # "Socket unix:$T/run/NAME.sock" works too ($T/run belongs to authgate).
 ag_start() {
-	local name=$1 i
+	ag_try_start "$@" && return 0
+	it_die "authgate $1 did not listen on $(ag_socket "$1"); log: $(it_short "$(tail -20 "$T/$1.log")")"
+}
+
+# ag_try_start NAME [LINE...] - ag_start that fails instead of dying: 0 when
+# it listens; 1 when it exited ($AG_EXIT: its exit status) or did not
+# listen within 10 s (killed; AG_EXIT empty). Its output is in
+# $T/NAME.log (ag_log NAME). For tests of refused configurations.
+ag_try_start() {
+	local name=$1 i pid
 	shift
 	[ -n "${AG_PIDS[$name]:-}" ] && it_die "authgate $name started twice"
 	ag_config "$name" "$@"
 	AG_PORT=${AG_PORTS[$name]}
+	AG_EXIT=""
 	"$AUTHGATE" -f -c "$T/$name.conf" >"$T/$name.log" 2>&1 &
-	AG_PIDS[$name]=$!
+	pid=$!
+	AG_PIDS[$name]=$pid
 	for i in $(seq 100); do
 		ag_listening "$name" && return 0
-		kill -0 "${AG_PIDS[$name]}" 2>/dev/null || break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	it_die "authgate $name did not listen on $(ag_socket "$name"); log: $(it_short "$(tail -20 "$T/$name.log")")"
+	if kill -0 "$pid" 2>/dev/null; then
+		it_kill "$pid"
+	else
+		wait "$pid"
+		AG_EXIT=$?
+	fi
+	unset 'AG_PIDS[$name]'
+	return 1
 }
 
 # ag_milter NAME - its socket as Postfix writes it (inet:HOST:PORT, unix:PATH)
@@ -651,6 +836,9 @@ pf_write_master() {
 			echo "127.0.0.1:${PF_PORTS[$name]} inet n - n - - smtpd"
 			echo "  -o syslog_name=postfix-$name/smtpd"
 			echo "  -o smtpd_milters=${PF_MILTERS[$name]}"
+			# shellcheck disable=SC2086 # KEY=VALUE words, no spaces
+			[ -n "${PF_OPTS[$name]:-}" ] &&
+				printf '  -o %s\n' ${PF_OPTS[$name]}
 		done
 		cat <<'EOF'
 pickup    unix  n       -       n       60      1       pickup
@@ -683,12 +871,23 @@ EOF
 # pf_add_smtpd NAME MILTER - one more smtpd listener (its own free port)
 # whose smtpd_milters is MILTER; reloads Postfix when it already runs
 pf_add_smtpd() {
-	local name=$1 milter=$2
+	local name=$1 milter=$2 o
+	shift 2
 	pf_setup
 	[ -n "${PF_PORTS[$name]:-}" ] && it_die "smtpd listener $name added twice"
+	for o in "$@"; do
+		case "$o" in
+		*=*) ;;
+		*) it_die "pf_add_smtpd $name: option '$o' is not KEY=VALUE" ;;
+		esac
+		case "$o" in
+		*[[:space:]]*) it_die "pf_add_smtpd $name: option '$o' has white space (master.cf -o)" ;;
+		esac
+	done
 	free_port || it_die "no free port for smtpd $name"
 	PF_PORTS[$name]=$FREE_PORT
 	PF_MILTERS[$name]=$milter
+	PF_OPTS[$name]="$*"
 	PF_NAMES+=("$name")
 	PF_LAST_PORT=${PF_PORTS[$name]}
 	if [ "$PF_RUNNING" = 1 ]; then
@@ -781,6 +980,100 @@ pf_hold_count() {
 
 pf_maillog() {
 	cat "$PF_DIR/maillog"
+}
+
+# ---------------------------------------------------------------- SMTP AUTH
+
+SASL_DIR=""
+
+# sasl_start USER PASSWORD [USER PASSWORD]... - a private Dovecot (auth
+# service only, no mail protocols, no TLS) with a passwd-file of these
+# users, listening on 127.0.0.1:$SASL_PORT for Postfix's dovecot SASL
+# (smtpd_sasl_path = inet:127.0.0.1:$SASL_PORT); everything under
+# $T/dovecot; stopped by the trap
+sasl_start() {
+	local d="$T/dovecot" u
+	it_require dovecot doveconf
+	for u in dovecot dovenull; do
+		id "$u" >/dev/null 2>&1 ||
+			it_die "user $u missing (it comes with the dovecot-core package)"
+	done
+	[ -n "$SASL_DIR" ] && it_die "sasl_start called twice"
+	if [ $# -lt 2 ] || [ $(($# % 2)) -ne 0 ]; then
+		it_die "sasl_start: USER PASSWORD pairs expected"
+	fi
+	SASL_DIR=$d
+	mkdir -p "$d"
+	: >"$d/passwd"
+	while [ $# -gt 0 ]; do
+		printf '%s:{PLAIN}%s\n' "$1" "$2" >>"$d/passwd"
+		shift 2
+	done
+	# read by the auth process, which runs as dovecot
+	chgrp dovecot "$d/passwd" && chmod 640 "$d/passwd"
+	free_port || it_die "no free port for dovecot"
+	SASL_PORT=$FREE_PORT
+	cat >"$d/dovecot.conf" <<EOF
+# generated by tests/integration/lib.sh: SASL for the private Postfix only
+protocols =
+listen = 127.0.0.1
+base_dir = $d/run
+state_dir = $d/state
+instance_name = authgate-it-$(basename "$T")
+log_path = $d/dovecot.log
+info_log_path = $d/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_verbose = yes
+# answer a wrong password at once (default: 2 s later)
+auth_failure_delay = 0
+default_internal_user = dovecot
+default_login_user = dovenull
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $d/passwd
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=/nonexistent
+}
+service auth {
+  inet_listener {
+    address = 127.0.0.1
+    port = $SASL_PORT
+  }
+}
+EOF
+	doveconf -c "$d/dovecot.conf" -n >"$d/doveconf.out" 2>&1 ||
+		it_die "dovecot config rejected: $(it_short "$(cat "$d/doveconf.out")")"
+	dovecot -F -c "$d/dovecot.conf" >"$d/stdout" 2>&1 &
+	SASL_PID=$!
+	IT_BG_PIDS+=($!)
+	wait_listen "$SASL_PORT" 10 ||
+		it_die "dovecot did not listen on $SASL_PORT: $(it_short "$(tail -5 "$d/dovecot.log" "$d/stdout" 2>/dev/null)")"
+}
+
+# sasl_log - print Dovecot's log
+sasl_log() {
+	cat "$SASL_DIR/dovecot.log" 2>/dev/null
+}
+
+# pf_add_submission NAME MILTER - pf_add_smtpd with SMTP AUTH through the
+# sasl_start Dovecot, allowed without TLS, and only authenticated clients
+# accepted (smtpd_client_restrictions = permit_sasl_authenticated, reject,
+# checked at RCPT TO); Postfix passes {auth_authen} etc. to the milter.
+# swaks: --auth PLAIN --auth-user USER --auth-password PASSWORD
+pf_add_submission() {
+	[ -n "${SASL_PORT:-}" ] || it_die "pf_add_submission $1: sasl_start first"
+	pf_add_smtpd "$1" "$2" \
+		smtpd_sasl_auth_enable=yes \
+		smtpd_sasl_type=dovecot \
+		"smtpd_sasl_path=inet:127.0.0.1:$SASL_PORT" \
+		smtpd_tls_security_level=none \
+		smtpd_tls_auth_only=no \
+		smtpd_sasl_security_options=noanonymous \
+		smtpd_client_restrictions=permit_sasl_authenticated,reject
 }
 
 # ---------------------------------------------------------------- mail
@@ -946,4 +1239,173 @@ ar_ours() {
 # ar_count FILE [ID] - how many Authentication-Results carry ID
 ar_count() {
 	ar_ours "$@" | grep -c .
+}
+
+# ---------------------------------------------------------------- DKIM
+
+# Debian's python3-dkim (dkimpy) and its dnspython live in the system
+# python, not in whatever python3 comes first in PATH
+DKIM_PY=${DKIM_PY:-/usr/bin/python3}
+
+# dkim_keygen FILE rsa|ed25519 [BITS] - a private key in PEM (PKCS#8),
+# mode 0600, owned by the authgate user (as conf/authgate.conf asks)
+dkim_keygen() {
+	local f=$1 type=$2 bits=${3:-2048} rc
+	case "$type" in
+	rsa) openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$bits" \
+		-out "$f" 2>"$f.err" ;;
+	ed25519) openssl genpkey -algorithm ED25519 -out "$f" 2>"$f.err" ;;
+	*) it_die "dkim_keygen: unknown key type '$type'" ;;
+	esac
+	rc=$?
+	if [ "$rc" -ne 0 ] || [ ! -s "$f" ]; then
+		it_die "openssl genpkey $type failed: $(it_short "$(cat "$f.err")")"
+	fi
+	rm -f "$f.err"
+	chmod 600 "$f"
+	chown authgate "$f"
+}
+
+# dkim_txt_record KEYFILE - the DKIM key record (RFC 6376 3.6.1) for a PEM
+# private key, unsplit: "v=DKIM1; k=rsa; p=<SubjectPublicKeyInfo>" or, for
+# Ed25519, "v=DKIM1; k=ed25519; p=<the raw 32-byte key>" (RFC 8463 4.2)
+dkim_txt_record() {
+	local text p
+	text=$(openssl pkey -in "$1" -noout -text 2>/dev/null | head -1)
+	case "$text" in
+	*ED25519*)
+		p=$(openssl pkey -in "$1" -pubout -outform DER | tail -c 32 | base64 -w0)
+		printf 'v=DKIM1; k=ed25519; p=%s\n' "$p" ;;
+	*Private-Key*)
+		p=$(openssl pkey -in "$1" -pubout -outform DER | base64 -w0)
+		printf 'v=DKIM1; k=rsa; p=%s\n' "$p" ;;
+	*) it_die "dkim_txt_record: $1 is not an RSA or Ed25519 private key" ;;
+	esac
+}
+
+# dkim_publish ZONE SELECTOR RECORD - publish SELECTOR._domainkey.ZONE TXT
+# RECORD (split into 255-byte strings) in a dns_add_zone zone
+dkim_publish() {
+	dns_add_rr "$1" "$2._domainkey IN TXT $(dns_txt "$3")"
+}
+
+# dkim_sign_py KEY SELECTOR DOMAIN [ALG] < MESSAGE > SIGNED - dkimpy adds
+# one DKIM-Signature (relaxed/relaxed) on top; KEY a PEM RSA key or, with
+# ALG ed25519-sha256, a dknewkey Ed25519 key file
+dkim_sign_py() {
+	"$DKIM_PY" -c '
+import sys, dkim
+key, sel, dom = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
+alg = (sys.argv[4] if len(sys.argv) > 4 else "rsa-sha256").encode()
+msg = sys.stdin.buffer.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+sig = dkim.sign(msg, sel, dom, open(key, "rb").read(),
+                canonicalize=(b"relaxed", b"relaxed"),
+                signature_algorithm=alg)
+sys.stdout.buffer.write(sig + msg)
+' "$@"
+}
+
+# dkim_sign_perl KEY SELECTOR DOMAIN < MESSAGE > SIGNED - Mail::DKIM adds
+# one rsa-sha256 DKIM-Signature (relaxed/relaxed) on top; KEY a PEM RSA key
+dkim_sign_perl() {
+	perl -e '
+use strict; use warnings;
+use Mail::DKIM::Signer;
+my ($key, $sel, $dom) = @ARGV;
+my $s = Mail::DKIM::Signer->new(Algorithm => "rsa-sha256",
+	Method => "relaxed/relaxed", Domain => $dom, Selector => $sel, KeyFile => $key);
+my @lines;
+while (my $line = <STDIN>) {
+	$line =~ s/\r?\n\z//;
+	push @lines, $line;
+	$s->PRINT("$line\015\012");
+}
+$s->CLOSE;
+binmode STDOUT;
+print "DKIM-Signature: ", $s->signature->as_string =~ s/^DKIM-Signature:\s*//ir,
+	"\015\012";
+print "$_\015\012" for @lines;
+' "$@"
+}
+
+# dkim_verify_py FILE - dkimpy verifies every DKIM-Signature of a message
+# (delivered file, LF or CRLF), asking the test nsd ($DNS_PORT) for keys;
+# one line per signature, top to bottom: "pass|fail d=D s=S a=A [why]"
+dkim_verify_py() {
+	"$DKIM_PY" -c '
+import sys, logging, dkim
+import dns.resolver, dns.exception
+port = int(sys.argv[2])
+res = dns.resolver.Resolver(configure=False)
+res.nameservers = ["127.0.0.1"]
+res.port = port
+def dnsfunc(name, timeout=5):
+    if isinstance(name, bytes):
+        name = name.decode()
+    try:
+        a = res.resolve(name, "TXT", lifetime=3, tcp=True)
+    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+        return None
+    except dns.exception.Timeout as e:
+        raise dkim.DnsTimeoutError(str(e))
+    return b"".join(a[0].strings)
+class Why(logging.Handler):
+    def __init__(self):
+        super().__init__(); self.last = ""
+    def emit(self, r):
+        if r.levelno >= logging.INFO or "mismatch" in r.getMessage():
+            self.last = r.getMessage()
+msg = open(sys.argv[1], "rb").read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+log = logging.getLogger("dkimpy"); log.setLevel(logging.DEBUG)
+why = Why(); log.addHandler(why); log.propagate = False
+d = dkim.DKIM(msg, logger=log)
+n = sum(1 for h in d.headers if h[0].lower() == b"dkim-signature")
+if n == 0:
+    print("none")
+for i in range(n):
+    why.last = ""
+    try:
+        ok = d.verify(idx=i, dnsfunc=dnsfunc)
+    except dkim.DKIMException as e:
+        ok = False; why.last = str(e)
+    f = d.signature_fields or {}
+    g = lambda k: f.get(k, b"?").decode(errors="replace")
+    print("%s d=%s s=%s a=%s%s" % ("pass" if ok else "fail", g(b"d"), g(b"s"),
+          g(b"a"), "" if ok else " " + why.last.replace("\n", " ")[:200]))
+' "$1" "$DNS_PORT"
+}
+
+# dkim_verify_perl FILE - Mail::DKIM verifies every signature, asking the
+# test nsd ($DNS_PORT) through its resolver hook (Mail::DKIM::DNS::resolver);
+# one line per signature, top to bottom:
+# "pass|fail|invalid|temperror|none d=D s=S a=A (detail)"
+dkim_verify_perl() {
+	perl -e '
+use strict; use warnings;
+use Mail::DKIM::Verifier; use Mail::DKIM::DNS; use Net::DNS::Resolver;
+my ($file, $port) = @ARGV;
+Mail::DKIM::DNS::resolver(Net::DNS::Resolver->new(
+	nameservers => ["127.0.0.1"], port => $port, recurse => 0,
+	udp_timeout => 3, tcp_timeout => 3, retry => 1, usevc => 1));
+my $v = Mail::DKIM::Verifier->new;
+open(my $fh, "<", $file) or die "$file: $!";
+while (my $line = <$fh>) {
+	$line =~ s/\r?\n\z//;
+	$v->PRINT("$line\015\012");
+}
+$v->CLOSE;
+my @sigs = $v->signatures;
+print "none\n" unless @sigs;
+for my $s (@sigs) {
+	printf "%s d=%s s=%s a=%s (%s)\n", $s->result, $s->domain // "?",
+		$s->selector // "?", $s->algorithm // "?", $s->result_detail // "";
+}
+' "$1" "$DNS_PORT"
+}
+
+# dkim_sig_tag VALUE TAG - one tag of a DKIM-Signature value, white space
+# removed (h= comes out as "from:to:subject...")
+dkim_sig_tag() {
+	printf '%s\n' "$1" | tr -d ' \t\r\n' | tr ';' '\n' |
+		sed -n "s/^$2=//p" | head -1
 }

@@ -1,0 +1,29 @@
+/*
+ * milter/config_int.h - shared between config.c and config_dkim.c
+ * Threads: used while one thread loads a configuration.
+ */
+#ifndef AG_MILTER_CONFIG_INT_H
+#define AG_MILTER_CONFIG_INT_H
+
+#include "milter/config.h"
+#include "util/conffile.h"
+
+struct config_key {
+	const char *name;
+	int (*set)(struct ag_config *c, const struct ag_conf_where *w,
+		   const char *v, struct ag_err *err);
+};
+
+/* the DKIM keys of config_dkim.c */
+extern const struct config_key ag_config_dkim_keys[];
+extern const unsigned ag_config_dkim_nkeys;
+
+void ag_config_dkim_defaults(struct ag_config *c);
+
+/* ag_config_dkim_build - the libopendkim handle and the signing keys
+ * (read now: as root at start, as User on reload) */
+int ag_config_dkim_build(struct ag_config *c, struct ag_err *err)
+	AG_MUST_CHECK;
+void ag_config_dkim_free(struct ag_config *c);
+
+#endif
