@@ -166,16 +166,22 @@ dkim_hdr_item(void *arg, const struct ag_conf_where *w, const char *item,
 	if (l->n >= AG_DKIM_MAX_HDRS)
 		return ag_err_set(err, AG_EINVAL, "%s:%u: more than %d header "
 				  "names", w->file, w->line, AG_DKIM_MAX_HDRS);
+	/* letters, digits, '-' and '_': the names libopendkim can take in
+	 * its header list (RFC 5322 allows more; no real field uses it) */
 	for (const char *p = item; *p != '\0'; p++)
-		if (*p <= ' ' || *p >= 127 || *p == ':')
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
 			return ag_err_set(err, AG_EINVAL, "%s:%u: \"%s\" is "
-					  "not a header field name", w->file,
-					  w->line, item);
+					  "not a header field name (letters, "
+					  "digits, '-', '_')", w->file, w->line,
+					  item);
 	if (strlen(item) >= sizeof(l->c->dkim_hdr_text[0][0]))
 		return ag_err_set(err, AG_EINVAL, "%s:%u: header name \"%s\" "
 				  "too long", w->file, w->line, item);
 	if (strcasecmp(item, "Authentication-Results") == 0 ||
-	    strcasecmp(item, "DKIM-Signature") == 0)
+	    strcasecmp(item, "DKIM-Signature") == 0 ||
+	    strcasecmp(item, "Received") == 0 ||
+	    strcasecmp(item, "Return-Path") == 0 ||
+	    strncasecmp(item, "ARC-", 4) == 0)
 		return ag_err_set(err, AG_EINVAL, "%s:%u: %s must not be "
 				  "signed: we add or change it after "
 				  "signing", w->file, w->line, item);
