@@ -69,6 +69,7 @@ tests: $(B)/authgate $(UNIT_BIN) $(CONF_BIN) $(TOOL_BIN)
 BUILD_PKGS = gcc make pkg-config libmilter-dev libssl-dev libopendkim-dev \
 	libspf2-dev libldns-dev
 TEST_PKGS = libcmocka-dev postfix swaks nsd ldnsutils python3 python3-yaml \
+	python3-dkim libmail-dkim-perl dovecot-core \
 	procps iproute2
 
 deps:
