@@ -13,7 +13,8 @@ CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -g $(OPT) $(SAN) -I. \
 	-Wall -Wextra -Wformat=2 -Wshadow -Werror -pthread
 CFLAGS_EXTRA ?=
 ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS_EXTRA) $(CFLAGS)
-LIBS = -lspf2 -lldns -lopendkim -lssl -lcrypto -pthread
+LIBS = -lspf2 -lldns -lopendkim -lpsl -lidn2 -lsqlite3 -lpq -lssl -lcrypto \
+	-pthread
 MILTER_LIBS = -lmilter
 TEST_LIBS = -lcmocka
 
@@ -67,9 +68,10 @@ tests: $(B)/authgate $(UNIT_BIN) $(CONF_BIN) $(TOOL_BIN)
 
 # Debian packages: to build, and in addition to test.
 BUILD_PKGS = gcc make pkg-config libmilter-dev libssl-dev libopendkim-dev \
-	libspf2-dev libldns-dev
+	libspf2-dev libldns-dev libpsl-dev libidn2-dev publicsuffix \
+	libsqlite3-dev libpq-dev
 TEST_PKGS = libcmocka-dev postfix swaks nsd ldnsutils python3 python3-yaml \
-	python3-dkim libmail-dkim-perl dovecot-core \
+	python3-dkim libmail-dkim-perl dovecot-core sqlite3 postgresql \
 	procps iproute2
 
 deps:
@@ -91,7 +93,8 @@ check: deps-test
 asan: deps-test
 	@$(MAKE) --no-print-directory B=build-asan OPT=-O1 \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" tests
-	@B=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	@B=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh
 
 format:

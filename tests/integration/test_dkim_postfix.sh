@@ -161,8 +161,10 @@ check_clause() {
 }
 
 # sign_slashed KEY SELECTOR < MESSAGE > SIGNED - dkimpy signs (rsa-sha256,
-# relaxed/relaxed) with an X-Try header varied until the first 8
-# characters of b= hold a "/", which an A-R must quote in header.b
+# relaxed/relaxed) with a signed X-Try header varied until the first 8
+# characters of b= hold a "/", which an A-R must quote in header.b.
+# X-Try must be in h=: RSA signatures are deterministic, so an unsigned
+# header would leave b= the same on every try.
 sign_slashed() {
 	"$DKIM_PY" -c '
 import sys, dkim
@@ -171,7 +173,9 @@ msg = sys.stdin.buffer.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 for i in range(400):
     m = b"X-Try: %d\r\n" % i + msg
     sig = dkim.sign(m, sys.argv[2].encode(), sys.argv[3].encode(), key,
-                    canonicalize=(b"relaxed", b"relaxed"))
+                    canonicalize=(b"relaxed", b"relaxed"),
+                    include_headers=[b"from", b"to", b"subject", b"date",
+                                     b"message-id", b"x-try"])
     b = b"".join(sig.split(b"b=")[-1].split())
     if b"/" in b[:8]:
         sys.stdout.buffer.write(sig + m)
