@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <ctype.h>
+#include <idn2.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,11 +323,60 @@ spf_server_new(const struct ag_spf *spf, struct spf_layer *layer)
 	return server;
 }
 
+/* a spf_query with its domain as A-labels, and the storage for it */
+struct spf_idna_query {
+	struct spf_query q;
+	char domain[SPF_MAX_NAME + 2];
+	char *sender;
+};
+
+/* spf_idna - a U-label domain (SMTPUTF8) is looked up as A-labels (RFC
+ * 8616 4); *qp then points into idna, whose sender the caller frees.
+ * AG_EINVAL when the domain is not a valid IDN */
+static int
+spf_idna(const struct spf_query **qp, struct spf_idna_query *idna)
+{
+	const struct spf_query *q = *qp;
+	const char *at;
+	char *a = NULL;
+	size_t local, n;
+	bool ascii = true;
+
+	idna->sender = NULL;
+	for (const char *p = q->domain; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			ascii = false;
+	if (ascii)
+		return AG_OK;
+	if (idn2_to_ascii_8z(q->domain, &a, IDN2_NONTRANSITIONAL) !=
+	    IDN2_OK)
+		return AG_EINVAL;
+	n = strlen(a);
+	if (n >= sizeof(idna->domain)) {
+		idn2_free(a);
+		return AG_EINVAL;
+	}
+	memcpy(idna->domain, a, n + 1);
+	idn2_free(a);
+	at = strrchr(q->sender, '@');
+	local = at != NULL ? (size_t)(at - q->sender) : 0;
+	if ((idna->sender = malloc(local + n + 2)) == NULL)
+		return AG_ENOMEM;
+	snprintf(idna->sender, local + n + 2, "%.*s@%s", (int)local,
+		 q->sender, idna->domain);
+	idna->q = *q;
+	idna->q.domain = idna->domain;
+	idna->q.sender = idna->sender;
+	*qp = &idna->q;
+	return AG_OK;
+}
+
 /* spf_check - check_host(ip, q->domain, q->sender) into out_r */
 static int
 spf_check(const struct ag_spf *spf, const struct sockaddr *client,
 	  const struct spf_query *q, struct ag_spf_outcome *out_r)
 {
+	struct spf_idna_query idna = { .sender = NULL };
 	struct ag_spf_outcome out;
 	struct spf_layer layer;
 	SPF_server_t *server = NULL;
@@ -338,6 +388,12 @@ spf_check(const struct ag_spf *spf, const struct sockaddr *client,
 	if (client == NULL || (client->sa_family != AF_INET &&
 			       client->sa_family != AF_INET6))
 		goto out;
+	if (spf_idna(&q, &idna) != AG_OK) {
+		out.result = AG_SPF_NONE;	/* not a domain name */
+		*out_r = out;
+		rc = AG_OK;
+		goto out;
+	}
 	if (!spf_domain_ok(q->domain)) {
 		out.result = AG_SPF_NONE;	/* RFC 7208 4.3 */
 		*out_r = out;
@@ -366,6 +422,7 @@ out:
 		SPF_request_free(req);
 	if (server != NULL)
 		SPF_server_free(server);
+	free(idna.sender);
 	return rc;
 }
 
