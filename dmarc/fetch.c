@@ -107,7 +107,7 @@ ag_dmarc_fetch(struct ag_dns *dns, const char *domain,
 			f->status = AG_DMARC_FETCH_ONE;
 		} else {
 			f->status = AG_DMARC_FETCH_INVALID;
-			snprintf(f->why, sizeof(f->why), "%s", perr.msg);
+			snprintf(f->why, sizeof(f->why), "%.159s", perr.msg);
 		}
 	}
 out:

@@ -8,6 +8,7 @@
  *            realworld  real-world-records.txt
  *            psl        test_psl.txt (Debian's public suffix list)
  *            orgdomain  org-domain-cases.tsv mock-zone.txt
+ *            from       from-header-cases.tsv
  *            alignment  alignment-cases.tsv
  *            evaluation evaluation-cases.tsv mock-zone.txt
  * Output:  "FAIL <id>: got X, want Y" per failing case, then
@@ -32,6 +33,7 @@
 
 #include "dmarc/evaluate.h"
 #include "dmarc/fetch.h"
+#include "dmarc/from.h"
 #include "dmarc/orgdomain.h"
 #include "dmarc/record.h"
 #include "util/dns.h"
@@ -523,6 +525,42 @@ run_orgdomain(const char *path, const char *zonefile)
 	fclose(f);
 }
 
+/* ------------------------------------------------------------ From */
+
+static void
+run_from(const char *path)
+{
+	FILE *f = open_or_die(path);
+	char line[LINE_MAX_LEN], *c[COLS_MAX];
+	bool header = true;
+
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct ag_dmarc_from res;
+		struct ag_err err = { 0, "" };
+		const char *v, *d;
+		char got[300];
+
+		if (header) {
+			header = false;
+			continue;
+		}
+		if (split(line, c) < 4)
+			continue;
+		v = c[2];
+		/* the table gives values with and without the field name */
+		if (strncasecmp(v, "From:", 5) == 0)
+			v += 5;
+		if (ag_dmarc_from_parse(v, strlen(v), &res, &err) != AG_OK) {
+			result(c[0], false, err.msg, c[3]);
+			continue;
+		}
+		d = ag_dmarc_from_single_domain(&res);
+		snprintf(got, sizeof(got), "%s", d != NULL ? d : "(none)");
+		result(c[0], strcmp(got, c[3]) == 0, got, c[3]);
+	}
+	fclose(f);
+}
+
 /* ------------------------------------------------------- alignment */
 
 static void
@@ -727,6 +765,8 @@ main(int argc, char **argv)
 		run_psl(argv[2]);
 	else if (strcmp(mode, "orgdomain") == 0 && argc > 3)
 		run_orgdomain(argv[2], argv[3]);
+	else if (strcmp(mode, "from") == 0)
+		run_from(argv[2]);
 	else if (strcmp(mode, "alignment") == 0)
 		run_alignment(argv[2]);
 	else if (strcmp(mode, "evaluation") == 0 && argc > 3)

@@ -3,7 +3,7 @@
 #
 # Runs $B/tests/dmarc_suite on ../shared/testsuites/dmarc-mail-dmarc (record
 # parsing, tag values, real-world records, org domain incl. the tree walk,
-# alignment, evaluation) and ../shared/testsuites/psl/test_psl.txt (against
+# From header, alignment, evaluation) and ../shared/testsuites/psl/test_psl.txt (against
 # Debian's publicsuffix list), one summary line per group. Exits 0 when
 # every failing case is listed in tests/KNOWN_FAILURES.md as
 # `<group>/<case>`, 1 when one is not, 2 when the data or the runner is
@@ -28,7 +28,7 @@ die() {
 md="$suites/dmarc-mail-dmarc"
 [ -d "$suites" ] || die "test suites not found at $suites (expected the shared checkout beside the project: ../shared/testsuites)"
 for f in policy-record-cases.tsv policy-tag-values.tsv real-world-records.txt \
-	org-domain-cases.tsv alignment-cases.tsv evaluation-cases.tsv mock-zone.txt; do
+	org-domain-cases.tsv from-header-cases.tsv alignment-cases.tsv evaluation-cases.tsv mock-zone.txt; do
 	[ -f "$md/$f" ] || die "missing $md/$f"
 done
 [ -f "$suites/psl/test_psl.txt" ] || die "missing $suites/psl/test_psl.txt"
@@ -74,6 +74,7 @@ tags $md/policy-tag-values.tsv
 realworld $md/real-world-records.txt
 psl $suites/psl/test_psl.txt
 orgdomain $md/org-domain-cases.tsv $md/mock-zone.txt
+from $md/from-header-cases.tsv
 alignment $md/alignment-cases.tsv
 evaluation $md/evaluation-cases.tsv $md/mock-zone.txt
 EOF3
