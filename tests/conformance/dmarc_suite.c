@@ -658,6 +658,8 @@ run_evaluation(const char *path, const char *zonefile)
 		}
 		if (split(line, c) < 9)
 			continue;
+		memset(&ev, 0, sizeof(ev));
+		memset(&best, 0, sizeof(best));
 		z = strcmp(c[2], "mock-zone.txt") == 0 ? zone_from_file(zonefile)
 						       : zone_inline(c[2]);
 		dns = resolver(z);
@@ -705,8 +707,8 @@ run_evaluation(const char *path, const char *zonefile)
 			in.spf_domain = nm ? mfrom[i] : NULL;
 			in.spf_pass = nm ? mpass[i] : false;
 			if (ag_dmarc_evaluate(&env, &in, &ev, &err) != AG_OK) {
-				snprintf(ev.policy_domain, 1, "%s", "");
 				ev.result = AG_DMARC_RES_PERMERROR;
+				ev.why = err.msg;
 			}
 			if (!have || (ev.result == AG_DMARC_RES_PASS &&
 				      best.result != AG_DMARC_RES_PASS) ||
