@@ -264,6 +264,10 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 				m->ar_overflow = true;
 		}
 	} else if (strcasecmp(name, "From") == 0) {
+		if (m->nfrom < AG_SESSION_FROM_KEPT &&
+		    ag_dmarc_from_parse(value, strlen(value),
+					&m->hfrom[m->nfrom], NULL) != AG_OK)
+			cb_internal_error(s, AG_ENOMEM, "parsing From");
 		if (m->nfrom++ == 0) {
 			cb_from_domain(m->hfrom_domain,
 				       sizeof(m->hfrom_domain), value);
@@ -395,7 +399,7 @@ cb_close(SMFICTX *ctx)
 struct smfiDesc ag_milter_desc = {
 	.xxfi_name = "authgate",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
 	.xxfi_connect = cb_connect,
 	.xxfi_helo = cb_helo,
 	.xxfi_envfrom = cb_envfrom,

@@ -23,7 +23,7 @@
 
 struct config_load {
 	struct ag_config *cfg;
-	unsigned seen_line[64];	/* per key row (config_keys[], then
+	unsigned seen_line[128];	/* per key row (config_keys[], then
 				 * ag_config_dkim_keys[]): line set, 0 none */
 };
 
@@ -391,7 +391,7 @@ static const struct config_key config_keys[] = {
 	{ "SPFReceiver", k_spf_receiver },
 };
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
-_Static_assert(CONFIG_NKEYS + 16 <= 64, "seen_line[] too small");
+_Static_assert(CONFIG_NKEYS + 16 + 16 <= 128, "seen_line[] too small");
 
 /* config_find - the row for key and its index across both tables */
 static const struct config_key *
@@ -407,6 +407,13 @@ config_find(const char *key, unsigned *index_r)
 		if (strcasecmp(key, ag_config_dkim_keys[i].name) == 0) {
 			*index_r = (unsigned)CONFIG_NKEYS + i;
 			return &ag_config_dkim_keys[i];
+		}
+	}
+	for (unsigned i = 0; i < ag_config_dmarc_nkeys; i++) {
+		if (strcasecmp(key, ag_config_dmarc_keys[i].name) == 0) {
+			*index_r = (unsigned)CONFIG_NKEYS +
+				   ag_config_dkim_nkeys + i;
+			return &ag_config_dmarc_keys[i];
 		}
 	}
 	return NULL;
@@ -456,6 +463,7 @@ config_defaults(struct ag_config *c)
 	c->spf_check_helo = true;
 	ag_spf_config_defaults(&c->spf_cfg);
 	ag_config_dkim_defaults(c);
+	ag_config_dmarc_defaults(c);
 	if (ag_cidr_new(&c->internal_hosts) != AG_OK ||
 	    ag_cidr_add(c->internal_hosts, "127.0.0.0/8") != AG_OK ||
 	    ag_cidr_add(c->internal_hosts, "::1") != AG_OK)
@@ -475,7 +483,9 @@ config_build(struct ag_config *c, struct ag_err *err)
 							 : c->authserv_id;
 	if ((rc = ag_spf_new(&c->spf, &c->spf_cfg, c->dns, err)) != AG_OK)
 		return rc;
-	return ag_config_dkim_build(c, err);
+	if ((rc = ag_config_dkim_build(c, err)) != AG_OK)
+		return rc;
+	return ag_config_dmarc_build(c, err);
 }
 
 /* ag_config_load - parse, validate and build one snapshot */
@@ -533,6 +543,7 @@ ag_config_unref(struct ag_config **cfg)
 	if (atomic_fetch_sub(&c->refs, 1) != 1)
 		return;
 	ag_config_dkim_free(c);
+	ag_config_dmarc_free(c);
 	ag_spf_free(&c->spf);
 	ag_dns_free(&c->dns);
 	ag_cidr_free(&c->internal_hosts);

@@ -18,6 +18,9 @@
 #include "dkim/keys.h"
 #include "dkim/lib.h"
 #include "dkim/sign.h"
+#include "dmarc/evaluate.h"
+#include "dmarc/orgdomain.h"
+#include "policy/dmarc.h"
 #include "policy/verdict.h"
 #include "spf/spf.h"
 #include "util/cidr.h"
@@ -76,6 +79,14 @@ struct ag_config {
 	char dkim_hdr_text[2][AG_DKIM_MAX_HDRS][64]; /* sign, oversign */
 	const char *dkim_hdrs[2][AG_DKIM_MAX_HDRS];
 	struct ag_dkim_sign_config dkim_sign_cfg;
+
+	/* DMARC */
+	bool dmarc_enable;
+	char psl_file[AG_CONFIG_STR_MAX];
+	unsigned psl_line;
+	struct ag_psl *psl;
+	struct ag_dmarc_env dmarc_env;	/* points at dns and psl */
+	struct ag_policy_dmarc_config dmarc_policy;
 };
 
 /*

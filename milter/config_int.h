@@ -20,6 +20,18 @@ extern const unsigned ag_config_dkim_nkeys;
 
 void ag_config_dkim_defaults(struct ag_config *c);
 
+/* the DMARC keys of config_dmarc.c */
+extern const struct config_key ag_config_dmarc_keys[];
+extern const unsigned ag_config_dmarc_nkeys;
+
+void ag_config_dmarc_defaults(struct ag_config *c);
+
+/* ag_config_dmarc_build - the public suffix list and the DMARC
+ * environment (after the resolver exists) */
+int ag_config_dmarc_build(struct ag_config *c, struct ag_err *err)
+	AG_MUST_CHECK;
+void ag_config_dmarc_free(struct ag_config *c);
+
 /* ag_config_dkim_build - the libopendkim handle and the signing keys
  * (read now: as root at start, as User on reload) */
 int ag_config_dkim_build(struct ag_config *c, struct ag_err *err)

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "dmarc/from.h"
 #include "policy/authres.h"
+#include "policy/dmarc.h"
 #include "policy/verdict.h"
 #include "util/log.h"
 
@@ -38,6 +40,40 @@ eom_authres_dkim(const struct ag_session *s, struct ag_authres *ar)
 		};
 		rc = ag_authres_add(ar, "dkim", ag_dkim_result_name(r->result),
 				    r->reason, p, 5);
+	}
+	return rc;
+}
+
+/* eom_authres_dmarc - one dmarc= clause per author domain evaluated:
+ * "dmarc=fail (p=reject sp=none dis=reject) header.from=example.com
+ * policy.dmarc=reject" */
+static int
+eom_authres_dmarc(const struct ag_session *s, struct ag_authres *ar)
+{
+	const struct ag_message *m = &s->msg;
+	int rc = AG_OK;
+
+	for (unsigned i = 0; i < m->ndmarc && rc == AG_OK; i++) {
+		const struct ag_dmarc_done *d = &m->dmarc[i];
+		char comment[160];
+		struct ag_authres_prop p[] = {
+			{ "header.from", d->domain },
+			{ "policy.dmarc", d->have_record
+						  ? ag_dmarc_policy_name(d->policy)
+						  : NULL },
+		};
+
+		if (d->have_record)
+			snprintf(comment, sizeof(comment), "p=%s sp=%s dis=%s",
+				 ag_dmarc_policy_name(d->p),
+				 ag_dmarc_policy_name(d->sp != AG_DMARC_P_UNSET
+							      ? d->sp
+							      : d->p),
+				 ag_dmarc_policy_name(d->disposition));
+		else
+			snprintf(comment, sizeof(comment), "%s", d->why);
+		rc = ag_authres_add(ar, "dmarc", ag_dmarc_result_name(d->result),
+				    comment, p, 2);
 	}
 	return rc;
 }
@@ -81,6 +117,8 @@ eom_authres(const struct ag_session *s, struct ag_authres **ar_r)
 			goto out;
 	}
 	if ((rc = eom_authres_dkim(s, ar)) != AG_OK)
+		goto out;
+	if ((rc = eom_authres_dmarc(s, ar)) != AG_OK)
 		goto out;
 	*ar_r = ar;
 	ar = NULL;
@@ -149,7 +187,8 @@ eom_log(const struct ag_session *s, const char *verdict, const char *reason)
 {
 	const struct ag_message *m = &s->msg;
 	const char *spf = "skipped", *spf_helo = "-";
-	char dkim[512], signed_[96];
+	char dkim[512], signed_[96], dmarc[400];
+	size_t o = 0;
 
 	if (m->spf_mf_done)
 		spf = ag_spf_result_name(m->spf_mf.result);
@@ -158,6 +197,17 @@ eom_log(const struct ag_session *s, const char *verdict, const char *reason)
 	if (m->spf_helo_done)
 		spf_helo = ag_spf_result_name(m->spf_helo.result);
 	eom_dkim_summary(m, dkim, sizeof(dkim));
+	snprintf(dmarc, sizeof(dmarc), "-");
+	for (unsigned i = 0; i < m->ndmarc && o + 1 < sizeof(dmarc); i++) {
+		int n = snprintf(dmarc + o, sizeof(dmarc) - o, "%s%s:%s/%s",
+				 i ? "," : "",
+				 ag_dmarc_result_name(m->dmarc[i].result),
+				 m->dmarc[i].domain,
+				 ag_dmarc_policy_name(m->dmarc[i].disposition));
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
 	if (m->dkim_signed > 0)
 		snprintf(signed_, sizeof(signed_), "%u", m->dkim_signed);
 	else
@@ -167,13 +217,13 @@ eom_log(const struct ag_session *s, const char *verdict, const char *reason)
 						: "inbound");
 	ag_log(AG_LOG_INFO,
 	       "%s: ip=%s helo=%s from=<%s> hfrom=%s rcpts=%u auth=%s "
-	       "internal=%s spf=%s spf_helo=%s dkim=%s signed=%s "
+	       "internal=%s spf=%s spf_helo=%s dkim=%s dmarc=%s signed=%s "
 	       "ar_removed=%u verdict=%s%s%s ms=%ld",
 	       m->qid[0] != '\0' ? m->qid : "NOQUEUE", s->ip,
 	       s->helo[0] != '\0' ? s->helo : "-", m->mailfrom,
 	       m->hfrom_domain[0] != '\0' ? m->hfrom_domain : "-", m->nrcpt,
 	       m->auth_user[0] != '\0' ? m->auth_user : "-",
-	       s->internal ? "yes" : "no", spf, spf_helo, dkim, signed_,
+	       s->internal ? "yes" : "no", spf, spf_helo, dkim, dmarc, signed_,
 	       m->n_ours, verdict, reason[0] != '\0' ? " reason=" : "", reason,
 	       eom_ms(m));
 }
@@ -226,6 +276,106 @@ eom_dkim(struct ag_session *s, struct ag_dkim_signature **sigs_r,
 	return rc;
 }
 
+/* eom_dmarc_one - evaluate one author domain, keep the summary, apply
+ * the policy keys to v */
+static int
+eom_dmarc_one(struct ag_session *s, const char *domain, struct ag_verdict *v)
+{
+	struct ag_message *m = &s->msg;
+	struct ag_dmarc_input in;
+	struct ag_dmarc_eval *ev;
+	struct ag_dmarc_done *d;
+	struct ag_err err = { 0, "" };
+	int rc;
+
+	if (m->ndmarc >= AG_SESSION_DMARC_MAX)
+		return AG_OK;
+	for (unsigned i = 0; i < m->ndmarc; i++)
+		if (strcmp(m->dmarc[i].domain, domain) == 0)
+			return AG_OK;	/* evaluated already */
+	memset(&in, 0, sizeof(in));
+	in.from_domain = domain;
+	if (m->spf_mf_done) {
+		in.spf_domain = m->spf_mf.domain;
+		in.spf_pass = m->spf_mf.result == AG_SPF_PASS;
+	}
+	for (unsigned i = 0; i < m->dkim.count && i < AG_DMARC_MAX_DKIM; i++) {
+		in.dkim[in.ndkim].d = m->dkim.sig[i].d;
+		in.dkim[in.ndkim].selector = m->dkim.sig[i].s;
+		in.dkim[in.ndkim].pass = m->dkim.sig[i].result == AG_DKIM_PASS;
+		in.ndkim++;
+	}
+	in.sample = arc4random_uniform(100);
+	/* the record holds up to 16 report URIs: not on the stack */
+	if ((ev = malloc(sizeof(*ev))) == NULL)
+		return AG_ENOMEM;
+	rc = ag_dmarc_evaluate(&s->cfg->dmarc_env, &in, ev, &err);
+	if (rc == AG_EINVAL) {
+		/* not a usable From domain: never a pass */
+		memset(ev, 0, sizeof(*ev));
+		ev->result = AG_DMARC_RES_PERMERROR;
+		ev->why = "no usable From domain";
+		rc = AG_OK;
+	}
+	if (rc == AG_OK) {
+		d = &m->dmarc[m->ndmarc++];
+		snprintf(d->domain, sizeof(d->domain), "%s", domain);
+		d->result = ev->result;
+		d->have_record = ev->have_record;
+		d->p = ev->rec.p;
+		d->sp = ev->rec.sp;
+		d->policy = ev->policy;
+		d->disposition = ev->disposition;
+		d->why = ev->why;
+		ag_policy_dmarc(&s->cfg->dmarc_policy, ev, domain, v);
+	}
+	free(ev);
+	return rc;
+}
+
+/* eom_dmarc - DMARC for inbound mail: the From field(s) first (no
+ * author, several, or several domains is never a bypass), then each
+ * author domain; the strictest outcome wins */
+static int
+eom_dmarc(struct ag_session *s, struct ag_verdict *v)
+{
+	struct ag_message *m = &s->msg;
+	enum ag_from_problem problem = AG_FROM_OK;
+	const char *single = NULL;
+	int rc = AG_OK;
+
+	if (m->outbound || !s->cfg->dmarc_enable)
+		return AG_OK;
+	if (m->nfrom == 0)
+		problem = AG_FROM_NONE;
+	else if (m->nfrom > 1)
+		problem = AG_FROM_SEVERAL;
+	else if ((single = ag_dmarc_from_single_domain(&m->hfrom[0])) == NULL)
+		problem = m->hfrom[0].count > 1 ? AG_FROM_DOMAINS
+						: AG_FROM_NO_DOMAIN;
+	if (problem != AG_FROM_OK) {
+		m->from_problem = ag_from_problem_name(problem);
+		ag_policy_dmarc_from(&s->cfg->dmarc_policy, problem, v);
+		if (v->action != AG_ACTION_ACCEPT)
+			return AG_OK;	/* rejected: no lookups needed */
+	}
+	if (single != NULL)
+		return eom_dmarc_one(s, single, v);
+	/* RejectMultipleFrom no: every author domain, strictest wins */
+	for (unsigned f = 0; f < m->nfrom && f < AG_SESSION_FROM_KEPT; f++) {
+		const struct ag_dmarc_from *hf = &m->hfrom[f];
+
+		for (unsigned i = 0; i < hf->count && i < AG_DMARC_FROM_MAX &&
+				     rc == AG_OK;
+		     i++) {
+			const char *dom = hf->addr[i].domain;
+
+			rc = eom_dmarc_one(s, dom[0] != '\0' ? dom : "-", v);
+		}
+	}
+	return rc;
+}
+
 /* ag_eom - decide and answer one message */
 sfsistat
 ag_eom(SMFICTX *ctx, struct ag_session *s)
@@ -259,6 +409,12 @@ ag_eom(SMFICTX *ctx, struct ag_session *s)
 	}
 	ag_policy_spf(&s->cfg->spf_policy, m->spf_mf_done ? &m->spf_mf : NULL,
 		      &v);
+	if (v.action == AG_ACTION_ACCEPT && (rc = eom_dmarc(s, &v)) != AG_OK) {
+		m->error = rc;
+		snprintf(m->error_what, sizeof(m->error_what), "DMARC");
+		ret = eom_internal(ctx, s);
+		goto out;
+	}
 	if (v.action != AG_ACTION_ACCEPT) {
 		smfi_setreply(ctx, v.rcode, v.xcode, v.text);
 		eom_log(s, ag_verdict_name(&v), v.reason);
@@ -273,6 +429,22 @@ ag_eom(SMFICTX *ctx, struct ag_session *s)
 		snprintf(m->error_what, sizeof(m->error_what),
 			 "adding Authentication-Results");
 		ret = eom_internal(ctx, s);
+		goto out;
+	}
+	if (v.quarantine) {
+		char why[300];
+
+		snprintf(why, sizeof(why), "DMARC quarantine policy of %.200s",
+			 m->ndmarc > 0 ? m->dmarc[0].domain : "the author");
+		if (smfi_quarantine(ctx, why) != MI_SUCCESS) {
+			m->error = AG_EINTERNAL;
+			snprintf(m->error_what, sizeof(m->error_what),
+				 "quarantine");
+			ret = eom_internal(ctx, s);
+			goto out;
+		}
+		eom_log(s, "quarantine", "dmarc-quarantine");
+		ret = SMFIS_ACCEPT;
 		goto out;
 	}
 	eom_log(s, "accept", "");

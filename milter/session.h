@@ -18,6 +18,8 @@
 
 #include "dkim/sign.h"
 #include "dkim/verify.h"
+#include "dmarc/evaluate.h"
+#include "dmarc/from.h"
 #include "milter/config.h"
 #include "spf/spf.h"
 
@@ -26,6 +28,17 @@
 #define AG_SESSION_ADDR_MAX 1024
 #define AG_SESSION_HDR_BYTES (1024 * 1024) /* headers kept for signing */
 #define AG_SESSION_HDR_MAX 2000		/* header fields kept for signing */
+#define AG_SESSION_FROM_KEPT 2		/* From fields parsed for DMARC */
+#define AG_SESSION_DMARC_MAX 4		/* author domains evaluated */
+
+/* what is kept of one DMARC evaluation for the header and the log */
+struct ag_dmarc_done {
+	char domain[256];
+	enum ag_dmarc_result result;
+	bool have_record;
+	enum ag_dmarc_policy p, sp, policy, disposition;
+	const char *why;		/* static text */
+};
 
 /* one header field kept until the signing keys are known (end of
  * headers: they depend on From) */
@@ -65,6 +78,13 @@ struct ag_message {
 	struct ag_session_hdr *hdrs;	/* kept for signing, until eoh */
 	unsigned nhdrs, hdrs_cap;
 	size_t hdr_bytes;
+
+	/* DMARC */
+	struct ag_dmarc_from hfrom[AG_SESSION_FROM_KEPT];
+	unsigned ndmarc;
+	struct ag_dmarc_done dmarc[AG_SESSION_DMARC_MAX];
+	const char *from_problem;	/* NULL, or why From has no single
+					 * author domain */
 };
 
 struct ag_session {

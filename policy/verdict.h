@@ -11,6 +11,8 @@
 #ifndef AG_POLICY_VERDICT_H
 #define AG_POLICY_VERDICT_H
 
+#include <stdbool.h>
+
 #include "spf/spf.h"
 
 enum ag_action {
@@ -27,6 +29,7 @@ struct ag_verdict {
 	char xcode[10];		/* "5.7.23" */
 	char text[AG_VERDICT_TEXT_MAX]; /* printable ASCII, no '%' */
 	const char *reason;	/* short word for the log: "spf-fail" */
+	bool quarantine;	/* accept, but into the MTA's hold queue */
 };
 
 struct ag_policy_spf_config {

@@ -1,0 +1,133 @@
+/*
+ * milter/config_dmarc.c - the DMARC keys of authgate.conf
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "milter/config_int.h"
+
+static int
+dmarc_bool(bool *dst, const struct ag_conf_where *w, const char *key,
+	   const char *v, struct ag_err *err)
+{
+	int b;
+
+	if (ag_conf_bool(v, &b) != 0)
+		return ag_err_set(err, AG_EINVAL, "%s:%u: %s: \"%s\" is not "
+				  "yes or no", w->file, w->line, key, v);
+	*dst = b != 0;
+	return AG_OK;
+}
+
+static int
+k_dmarc(struct ag_config *c, const struct ag_conf_where *w, const char *v,
+	struct ag_err *err)
+{
+	return dmarc_bool(&c->dmarc_enable, w, "DMARC", v, err);
+}
+
+static int
+k_discovery(struct ag_config *c, const struct ag_conf_where *w,
+	    const char *v, struct ag_err *err)
+{
+	if (strcasecmp(v, "psl") == 0)
+		c->dmarc_env.discovery = AG_DMARC_DISC_PSL;
+	else if (strcasecmp(v, "treewalk") == 0)
+		c->dmarc_env.discovery = AG_DMARC_DISC_TREEWALK;
+	else
+		return ag_err_set(err, AG_EINVAL, "%s:%u: DMARCDiscovery: "
+				  "\"%s\" is not psl or treewalk", w->file,
+				  w->line, v);
+	return AG_OK;
+}
+
+static int
+k_psl(struct ag_config *c, const struct ag_conf_where *w, const char *v,
+      struct ag_err *err)
+{
+	if (strlen(v) >= sizeof(c->psl_file))
+		return ag_err_set(err, AG_EINVAL, "%s:%u: PublicSuffixList: "
+				  "path too long", w->file, w->line);
+	memcpy(c->psl_file, v, strlen(v) + 1);
+	c->psl_line = w->line;
+	return AG_OK;
+}
+
+static int
+k_reject_multiple_from(struct ag_config *c, const struct ag_conf_where *w,
+		       const char *v, struct ag_err *err)
+{
+	return dmarc_bool(&c->dmarc_policy.reject_bad_from, w,
+			  "RejectMultipleFrom", v, err);
+}
+
+static int
+k_enforce(struct ag_config *c, const struct ag_conf_where *w, const char *v,
+	  struct ag_err *err)
+{
+	return dmarc_bool(&c->dmarc_policy.enforce, w, "DMARCEnforce", v, err);
+}
+
+static int
+k_temperror(struct ag_config *c, const struct ag_conf_where *w,
+	    const char *v, struct ag_err *err)
+{
+	if (strcasecmp(v, "accept") == 0)
+		c->dmarc_policy.temperror_tempfail = false;
+	else if (strcasecmp(v, "tempfail") == 0)
+		c->dmarc_policy.temperror_tempfail = true;
+	else
+		return ag_err_set(err, AG_EINVAL, "%s:%u: "
+				  "DMARCTempErrorAction: \"%s\" is not accept "
+				  "or tempfail", w->file, w->line, v);
+	return AG_OK;
+}
+
+const struct config_key ag_config_dmarc_keys[] = {
+	{ "DMARC", k_dmarc },
+	{ "DMARCDiscovery", k_discovery },
+	{ "PublicSuffixList", k_psl },
+	{ "RejectMultipleFrom", k_reject_multiple_from },
+	{ "DMARCEnforce", k_enforce },
+	{ "DMARCTempErrorAction", k_temperror },
+};
+const unsigned ag_config_dmarc_nkeys =
+	sizeof(ag_config_dmarc_keys) / sizeof(ag_config_dmarc_keys[0]);
+
+void
+ag_config_dmarc_defaults(struct ag_config *c)
+{
+	c->dmarc_enable = true;
+	c->dmarc_env.discovery = AG_DMARC_DISC_PSL;
+	c->dmarc_policy.reject_bad_from = true;
+	c->dmarc_policy.enforce = false;
+	c->dmarc_policy.temperror_tempfail = false;
+}
+
+int
+ag_config_dmarc_build(struct ag_config *c, struct ag_err *err)
+{
+	struct ag_err perr = { 0, "" };
+
+	if (!c->dmarc_enable)
+		return AG_OK;
+	if (ag_psl_open(&c->psl, c->psl_file[0] != '\0' ? c->psl_file : NULL,
+			&perr) != AG_OK) {
+		if (c->psl_file[0] != '\0')
+			return ag_err_set(err, AG_EINVAL, "%s:%u: "
+					  "PublicSuffixList: %s",
+					  c->path, c->psl_line,
+					  perr.msg);
+		return ag_err_set(err, AG_EINVAL, "%s", perr.msg);
+	}
+	c->dmarc_env.dns = c->dns;
+	c->dmarc_env.psl = c->psl;
+	return AG_OK;
+}
+
+void
+ag_config_dmarc_free(struct ag_config *c)
+{
+	ag_psl_free(&c->psl);
+}
