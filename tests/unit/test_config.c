@@ -329,6 +329,18 @@ good_field(const struct ag_config *c, const char *what)
 		return ag_cidr_match_text(c->internal_hosts, "2001:db8::1");
 	if (strcmp(what, "shutdown_timeout_s") == 0)
 		return c->shutdown_timeout_s;
+	if (strcmp(what, "dmarc_enable") == 0)
+		return c->dmarc_enable;
+	if (strcmp(what, "dmarc_discovery") == 0)
+		return c->dmarc_env.discovery;
+	if (strcmp(what, "dmarc_enforce") == 0)
+		return c->dmarc_policy.enforce;
+	if (strcmp(what, "dmarc_temperror_tempfail") == 0)
+		return c->dmarc_policy.temperror_tempfail;
+	if (strcmp(what, "reject_bad_from") == 0)
+		return c->dmarc_policy.reject_bad_from;
+	if (strcmp(what, "psl loaded") == 0)
+		return c->psl != NULL;
 	fail_msg("no field %s", what);
 	return 0;
 }
@@ -372,6 +384,22 @@ static const struct good_case good_cases[] = {
 	  0 },
 	{ "ShutdownTimeout rounds up", "ShutdownTimeout 1500ms\n", NULL,
 	  "shutdown_timeout_s", 2 },
+	{ "DMARC on by default, the system PSL loaded", "LogLevel info\n",
+	  NULL, "psl loaded", 1 },
+	{ "DMARC no", "DMARC no\n", NULL, "dmarc_enable", 0 },
+	{ "DMARCDiscovery treewalk", "DMARCDiscovery TreeWalk\n", NULL,
+	  "dmarc_discovery", AG_DMARC_DISC_TREEWALK },
+	{ "DMARCEnforce off by default", "LogLevel info\n", NULL,
+	  "dmarc_enforce", 0 },
+	{ "DMARCEnforce yes", "DMARCEnforce yes\n", NULL, "dmarc_enforce", 1 },
+	{ "DMARCTempErrorAction tempfail", "DMARCTempErrorAction tempfail\n",
+	  NULL, "dmarc_temperror_tempfail", 1 },
+	{ "RejectMultipleFrom on by default", "LogLevel info\n", NULL,
+	  "reject_bad_from", 1 },
+	{ "RejectMultipleFrom no", "RejectMultipleFrom no\n", NULL,
+	  "reject_bad_from", 0 },
+	{ "PublicSuffixList from a file", "PublicSuffixList @LIST@\n",
+	  "example\nco.example\n", "psl loaded", 1 },
 };
 
 static void
@@ -431,6 +459,14 @@ struct err_case {
 static const struct err_case err_cases[] = {
 	{ "unknown key", "Socket inet:1@localhost\nSockett unix:/x\n", NULL,
 	  false, 2, "Sockett", "unknown key" },
+	{ "DMARCDiscovery bad", "LogLevel info\nDMARCDiscovery dns\n", NULL,
+	  false, 2, "DMARCDiscovery", "psl or treewalk" },
+	{ "DMARCEnforce bad", "DMARCEnforce maybe\n", NULL, false, 1,
+	  "DMARCEnforce", "yes or no" },
+	{ "DMARCTempErrorAction bad", "DMARCTempErrorAction reject\n", NULL,
+	  false, 1, "DMARCTempErrorAction", "accept or tempfail" },
+	{ "PublicSuffixList missing file", "\nPublicSuffixList /nonexistent/psl\n",
+	  NULL, false, 2, "PublicSuffixList", "/nonexistent/psl" },
 	{ "duplicate key", "Socket unix:/a\n# again\nSocket unix:/b\n", NULL,
 	  false, 3, "Socket", "already set at line 1" },
 	{ "duplicate key in other case", "User nobody\n\nuser daemon\n",
