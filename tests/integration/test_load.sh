@@ -1,14 +1,14 @@
 #!/bin/bash
 # test_load.sh - concurrent connections through the milter protocol:
 # every message answered, every SPF result right, nothing times out, the
-# daemon survives. Bounded: 8 connections x 5 rounds x 40 messages.
+# daemon survives; DMARC is evaluated for each (From: example.test). Bounded: 8 connections x 5 rounds x 40 messages.
 . "$(dirname "$0")/lib.sh"
 it_init load
 
 MT="$ROOT/${B:-build}/tools/mtclient"
 [ -x "$MT" ] || it_die "mtclient not built ($MT)"
 msg="$T/load.eml"
-printf 'From: a@example.org\nTo: b@authgate.test\nSubject: load\n\nhello\n' >"$msg"
+printf 'From: a@example.test\nTo: b@authgate.test\nSubject: load\n\nhello\n' >"$msg"
 
 dns_start
 # no cache: every message asks nsd, so resolver concurrency is exercised
@@ -31,6 +31,9 @@ fails=$(cat "$T"/load.* | grep -c 'spf=fail smtp.mailfrom=u[0-9]@include.example
 assert_eq "load: every MAIL FROM result is fail" "$fails" 1600
 helo_fail=$(ag_log main | grep -c 'spf_helo=fail')
 assert_eq "load: every HELO result is fail (no timeouts)" "$helo_fail" 1600
+dmarc_none=$(ag_log main | grep -c 'dmarc=none:example\.test/none')
+assert_eq "load: every message DMARC-evaluated (dmarc=none, no record)" \
+	"$dmarc_none" 1600
 check_not "load: no temperror" grep -q 'temperror' "$T"/load.1 "$T"/load.8
 check "load: authgate still running" ag_alive main
 it_finish
