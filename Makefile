@@ -12,7 +12,9 @@ SAN ?=
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -g $(OPT) $(SAN) -I. \
 	-Wall -Wextra -Wformat=2 -Wshadow -Werror -pthread
 CFLAGS_EXTRA ?=
-ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS_EXTRA) $(CFLAGS)
+# libpq's header lives in its own directory (Debian: postgresql/)
+PKG_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null)
+ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS_EXTRA) $(CFLAGS)
 LIBS = -lspf2 -lldns -lopendkim -lpsl -lidn2 -lsqlite3 -lpq -lssl -lcrypto \
 	-pthread
 MILTER_LIBS = -lmilter
