@@ -160,10 +160,18 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct ag_session *s = cb_session(ctx);
 
-	(void)argv;
 	if (s == NULL)
 		return SMFIS_TEMPFAIL;
-	s->msg.nrcpt++;
+	if (s->msg.nrcpt++ == 0 && argv != NULL && argv[0] != NULL) {
+		/* the first recipient's domain, for the DMARC history */
+		const char *at = strrchr(argv[0], '@');
+		char dom[AG_SESSION_STR];
+
+		ag_session_copy(dom, sizeof(dom), at != NULL ? at + 1 : "");
+		dom[strcspn(dom, ">")] = '\0';
+		snprintf(s->msg.rcpt_domain, sizeof(s->msg.rcpt_domain), "%s",
+			 dom);
+	}
 	return SMFIS_CONTINUE;
 }
 

@@ -19,6 +19,7 @@
 #include "dkim/lib.h"
 #include "dkim/sign.h"
 #include "dmarc/evaluate.h"
+#include "dmarc/history.h"
 #include "dmarc/orgdomain.h"
 #include "policy/dmarc.h"
 #include "policy/verdict.h"
@@ -87,6 +88,9 @@ struct ag_config {
 	struct ag_psl *psl;
 	struct ag_dmarc_env dmarc_env;	/* points at dns and psl */
 	struct ag_policy_dmarc_config dmarc_policy;
+	char state_dir[AG_CONFIG_STR_MAX];
+	char history_db[AG_CONFIG_STR_MAX];	/* "" when off */
+	struct ag_history_opts history_opts;
 };
 
 /*

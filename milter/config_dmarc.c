@@ -84,7 +84,46 @@ k_temperror(struct ag_config *c, const struct ag_conf_where *w,
 	return AG_OK;
 }
 
+static int
+k_state_dir(struct ag_config *c, const struct ag_conf_where *w,
+	    const char *v, struct ag_err *err)
+{
+	if (strlen(v) >= sizeof(c->state_dir) - 32)
+		return ag_err_set(err, AG_EINVAL, "%s:%u: StateDir: path too "
+				  "long", w->file, w->line);
+	memcpy(c->state_dir, v, strlen(v) + 1);
+	return AG_OK;
+}
+
+static int
+k_history_db(struct ag_config *c, const struct ag_conf_where *w,
+	     const char *v, struct ag_err *err)
+{
+	if (strlen(v) >= sizeof(c->history_db))
+		return ag_err_set(err, AG_EINVAL, "%s:%u: HistoryDB: value too "
+				  "long", w->file, w->line);
+	memcpy(c->history_db, v, strlen(v) + 1);
+	return AG_OK;
+}
+
+static int
+k_history_queue(struct ag_config *c, const struct ag_conf_where *w,
+		const char *v, struct ag_err *err)
+{
+	unsigned long n;
+
+	if (ag_conf_uint(v, 1, 1000000, &n) != 0)
+		return ag_err_set(err, AG_EINVAL, "%s:%u: HistoryQueue: \"%s\" "
+				  "is not a number from 1 to 1000000",
+				  w->file, w->line, v);
+	c->history_opts.queue_max = (unsigned)n;
+	return AG_OK;
+}
+
 const struct config_key ag_config_dmarc_keys[] = {
+	{ "StateDir", k_state_dir },
+	{ "HistoryDB", k_history_db },
+	{ "HistoryQueue", k_history_queue },
 	{ "DMARC", k_dmarc },
 	{ "DMARCDiscovery", k_discovery },
 	{ "PublicSuffixList", k_psl },
@@ -103,6 +142,8 @@ ag_config_dmarc_defaults(struct ag_config *c)
 	c->dmarc_policy.reject_bad_from = true;
 	c->dmarc_policy.enforce = false;
 	c->dmarc_policy.temperror_tempfail = false;
+	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/authgate");
+	ag_history_opts_defaults(&c->history_opts);
 }
 
 int
@@ -123,6 +164,14 @@ ag_config_dmarc_build(struct ag_config *c, struct ag_err *err)
 	}
 	c->dmarc_env.dns = c->dns;
 	c->dmarc_env.psl = c->psl;
+	/* HistoryDB: default a file under StateDir; "none" turns it off */
+	if (strcasecmp(c->history_db, "none") == 0)
+		c->history_db[0] = '\0';
+	else if (c->history_db[0] == '\0')
+		snprintf(c->history_db, sizeof(c->history_db),
+			 "%.990s/history.sqlite", c->state_dir);
+	snprintf(c->history_opts.reporter, sizeof(c->history_opts.reporter),
+		 "%.127s", c->authserv_id);
 	return AG_OK;
 }
 

@@ -15,6 +15,7 @@
 
 #include "dmarc/from.h"
 #include "policy/authres.h"
+#include "milter/history.h"
 #include "policy/dmarc.h"
 #include "policy/verdict.h"
 #include "util/log.h"
@@ -328,6 +329,7 @@ eom_dmarc_one(struct ag_session *s, const char *domain, struct ag_verdict *v)
 		d->disposition = ev->disposition;
 		d->why = ev->why;
 		ag_policy_dmarc(&s->cfg->dmarc_policy, ev, domain, v);
+		ag_milter_history_add(s, ev, domain);
 	}
 	free(ev);
 	return rc;

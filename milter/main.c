@@ -27,6 +27,7 @@
 #include "milter/callbacks.h"
 #include "milter/config.h"
 #include "milter/daemon.h"
+#include "milter/history.h"
 #include "milter/snapshot.h"
 #include "util/log.h"
 
@@ -247,7 +248,12 @@ start_milter(const struct ag_config *cfg, int foreground, struct ag_err *err)
 		return rc;
 	if ((rc = ag_daemon_pidfile(cfg->pidfile, err)) != AG_OK)
 		return rc;
-	return ag_daemon_drop_privileges(cfg, err);
+	if ((rc = ag_milter_history_prepare(cfg, err)) != AG_OK)
+		return rc;
+	if ((rc = ag_daemon_drop_privileges(cfg, err)) != AG_OK)
+		return rc;
+	/* the store's files belong to User */
+	return ag_milter_history_open(cfg, err);
 }
 
 /*
@@ -356,6 +362,7 @@ main(int argc, char **argv)
 	main_loop(o.foreground);
 	pthread_join(tid, NULL);
 	wait_for_sessions(cfg->shutdown_timeout_s);
+	ag_milter_history_close();	/* flushes the queue */
 	status = milter_ret == MI_SUCCESS ? 0 : 1;
 	ag_log(AG_LOG_NOTICE, "stopped");
 	if (cfg->pidfile[0] != '\0')
@@ -363,6 +370,7 @@ main(int argc, char **argv)
 	if (ag_daemon_socket_path(cfg->socket) != NULL)
 		unlink(ag_daemon_socket_path(cfg->socket));
 out:
+	ag_milter_history_close();
 	ag_snapshot_clear();
 	ag_config_unref(&cfg);
 	return status;

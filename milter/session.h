@@ -54,6 +54,7 @@ struct ag_message {
 	char auth_user[AG_SESSION_STR];
 	char hfrom_domain[AG_SESSION_STR];
 	unsigned nrcpt;
+	char rcpt_domain[AG_SESSION_STR];	/* first RCPT's domain */
 	unsigned nfrom;			/* From fields seen */
 	unsigned ar_count;		/* Authentication-Results seen */
 	unsigned ar_ours[AG_SESSION_MAX_AR]; /* 1-based indexes of ours */

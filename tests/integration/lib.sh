@@ -579,6 +579,7 @@ ag_config() {
 		"Socket inet:$port@127.0.0.1"
 		"User authgate"
 		"PidFile $T/run/$name.pid"
+		"StateDir $T/run/$name.state"
 		"AuthservID $AG_AUTHSERV"
 		"InternalHosts 127.0.0.1/32, ::1"
 		"Nameservers 127.0.0.1:${DNS_PORT:-53}"

@@ -168,7 +168,10 @@ check "unix socket: removed at exit" test ! -e "$SOCK"
 # stale: a socket file nobody listens on
 python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$SOCK"
 chown authgate "$SOCK"
-if ag_try_start stale "Socket unix:$SOCK"; then
+# (the stale file exists before the start, so wait for the log line, not
+# for the file)
+if ag_try_start stale "Socket unix:$SOCK" &&
+	ag_log_wait stale 'listening on unix:' 15; then
 	ok "stale unix socket: removed, and authgate listens"
 	mt stale
 	assert_eq "stale unix socket: a message is answered" "$MT_RC" 0
