@@ -97,11 +97,17 @@ eom_authres(const struct ag_session *s, struct ag_authres **ar_r)
 			goto out;
 	}
 	if (m->spf_mf_done) {
-		/* a null reverse-path was checked as postmaster@HELO */
+		/* a null reverse-path was checked as postmaster@HELO; an
+		 * address too long to report whole is reported by its
+		 * domain (RFC 8601 2.7.2 allows either), so a cut never
+		 * hides the domain that was checked */
+		const char *mf = m->mailfrom, *at = strrchr(mf, '@');
+		if (strlen(mf) > AG_AUTHRES_PVALUE_MAX / 2 && at != NULL)
+			mf = at + 1;
 		struct ag_authres_prop p =
 			m->mailfrom[0] != '\0'
 				? (struct ag_authres_prop){ "smtp.mailfrom",
-							    m->mailfrom }
+							    mf }
 				: (struct ag_authres_prop){ "smtp.helo",
 							    s->helo };
 		if ((rc = ag_authres_add(ar, "spf",

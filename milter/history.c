@@ -123,15 +123,24 @@ ag_milter_history_add(const struct ag_session *s,
 			r->fo[strlen(r->fo) - 1] = '\0';
 	}
 	cp(r->result, sizeof(r->result), ag_dmarc_result_name(ev->result));
+	/* what was done, not only what the policy asked (RFC 7489
+	 * appendix C: PolicyOverrideReason when they differ) */
 	cp(r->disposition, sizeof(r->disposition),
 	   ag_dmarc_policy_name(ev->disposition));
+	if (ev->result == AG_DMARC_RES_FAIL &&
+	    ev->disposition != AG_DMARC_P_NONE &&
+	    !s->cfg->dmarc_policy.enforce) {
+		cp(r->disposition, sizeof(r->disposition), "none");
+		cp(r->reasons, sizeof(r->reasons),
+		   "local_policy DMARCEnforce no");
+	}
 	cp(r->dkim_aligned, sizeof(r->dkim_aligned),
 	   ev->dkim_aligned ? "pass" : "fail");
 	cp(r->spf_aligned, sizeof(r->spf_aligned),
 	   ev->spf_aligned ? "pass" : "fail");
 	if (ev->sampled_out)
 		cp(r->reasons, sizeof(r->reasons), "sampled_out");
-	else if (ev->testing)
+	else if (ev->testing && r->reasons[0] == '\0')
 		cp(r->reasons, sizeof(r->reasons), "local_policy t=y");
 	if (m->spf_mf_done) {
 		cp(r->spf_domain, sizeof(r->spf_domain), m->spf_mf.domain);

@@ -58,9 +58,12 @@ assert_eq "sqlite: one DKIM row per message" \
 ROW=$(sqlite3 -separator '|' "$DB" "SELECT time > 1700000000, jobid, source_ip,
 	header_from, envelope_from, envelope_to, policy_domain, adkim, aspf, p,
 	sp, np, pct, fo, result, disposition, dkim_aligned, spf_aligned,
-	spf_domain, spf_scope, spf_result, reporter FROM messages LIMIT 1")
+	reasons, spf_domain, spf_scope, spf_result, reporter FROM messages
+	LIMIT 1")
+# DMARCEnforce no: the policy said reject, we delivered: disposition none
+# with the override reason (RFC 7489 appendix C PolicyOverrideReason)
 assert_eq "sqlite: a row has every field" "$ROW" \
-	"1|HQ1|198.51.100.66|bank.test|bank.test|authgate.test|bank.test|s|r|reject|quarantine||100|1|fail|reject|fail|fail|bank.test|mfrom|fail|$AG_AUTHSERV"
+	"1|HQ1|198.51.100.66|bank.test|bank.test|authgate.test|bank.test|s|r|reject|quarantine||100|1|fail|none|fail|fail|local_policy DMARCEnforce no|bank.test|mfrom|fail|$AG_AUTHSERV"
 assert_eq "sqlite: the DKIM row" \
 	"$(sqlite3 -separator '|' "$DB" 'SELECT domain, selector, result FROM dkim LIMIT 1')" \
 	"bank.test|gone|permerror"
@@ -117,7 +120,7 @@ assert_eq "postgresql: one DKIM row per message" \
 PGROW=$("${PSQL[@]}" -d authgate -F '|' -c "SELECT CASE WHEN time > 1700000000
 	THEN 1 ELSE 0 END, jobid, source_ip, header_from, envelope_from,
 	envelope_to, policy_domain, adkim, aspf, p, sp, np, pct, fo, result,
-	disposition, dkim_aligned, spf_aligned, spf_domain, spf_scope,
+	disposition, dkim_aligned, spf_aligned, reasons, spf_domain, spf_scope,
 	spf_result, reporter FROM messages LIMIT 1")
 assert_eq "postgresql: the same row as SQLite, field for field" "$PGROW" "$ROW"
 
