@@ -17,6 +17,9 @@
  *               written as a reply would become "no key" (permerror).
  *   - a name util/dns refuses (label over 63 octets, ...) cannot exist:
  *               NXDOMAIN, with the root as the question.
+ *   - key records (<selector>._domainkey.<domain>) whose p= is a bare
+ *               PKCS#1 RSAPublicKey get p= as a SubjectPublicKeyInfo,
+ *               which libopendkim can decode (dkim/keyrecord.h).
  * Bounds: libopendkim copies at most 1024 bytes of the first TXT record
  * into its key buffer (BUFRSZ in dkim.c, truncating silently) and treats
  * two records as an error (DKIM_SIGERROR_MULTIREPLY), so we write at most
@@ -27,10 +30,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <opendkim/dkim.h>
 
 #include "dkim/dkim_int.h"
+#include "dkim/keyrecord.h"
 #include "util/dns.h"
 
 #define DNS_HDR_LEN 12
@@ -104,16 +109,43 @@ bad:
 	return -1;
 }
 
-/* dns_txt_rdata - one TXT record: data cut into character-strings */
-static void
-dns_txt_rr(struct wire *w, const struct ag_dns_rr *rr)
+/* dns_key_query - name is a DKIM key record's (RFC 6376 3.6.2.1: a
+ * "_domainkey" label); only those have their p= rewritten */
+static bool
+dns_key_query(const char *name)
 {
-	size_t len = rr->len < DNS_MAX_TXT_DATA ? rr->len : DNS_MAX_TXT_DATA;
-	size_t nstr = len == 0 ? 1 : (len + 254) / 255;
+	static const char lab[] = "._domainkey.";
+	size_t n = strlen(name), l = sizeof(lab) - 1;
+
+	for (size_t i = 0; i + l <= n; i++)
+		if (strncasecmp(name + i, lab, l) == 0)
+			return true;
+	return false;
+}
+
+/* dns_txt_rr - one TXT record: data cut into character-strings; a key
+ * record (key true) with a PKCS#1 p= is written rewritten */
+static void
+dns_txt_rr(struct wire *w, const struct ag_dns_rr *rr, bool key)
+{
+	unsigned char fixed[AG_DKIM_KEYREC_OUT_MAX];
+	const unsigned char *data = rr->data;
+	size_t len = rr->len, flen = 0, nstr;
 	unsigned char ttl[4] = { (unsigned char)(rr->ttl >> 24),
 				 (unsigned char)(rr->ttl >> 16),
 				 (unsigned char)(rr->ttl >> 8),
 				 (unsigned char)rr->ttl };
+
+	/* anything but 1 (left alone, too long, OpenSSL failed): the
+	 * record as published, and libopendkim judges it */
+	if (key && ag_dkim_keyrecord_fix(rr->data, rr->len, fixed,
+					 sizeof(fixed), &flen) == 1) {
+		data = fixed;
+		len = flen;
+	}
+	if (len > DNS_MAX_TXT_DATA)
+		len = DNS_MAX_TXT_DATA;
+	nstr = len == 0 ? 1 : (len + 254) / 255;
 
 	wire_u16(w, 0xc00c);	/* the question's name */
 	wire_u16(w, AG_DNS_TXT);
@@ -125,7 +157,7 @@ dns_txt_rr(struct wire *w, const struct ag_dns_rr *rr)
 		unsigned char plen = (unsigned char)part;
 
 		wire_put(w, &plen, 1);
-		wire_put(w, rr->data + off, part);
+		wire_put(w, data + off, part);
 		off += part;
 	}
 }
@@ -139,6 +171,7 @@ dns_reply(struct wire *w, const char *name, int type,
 	unsigned char qname[DNS_MAX_NAME];
 	size_t qlen = 0;
 	unsigned rcode = 0, an = 0;
+	bool key = dns_key_query(name);
 
 	if (dns_name_wire(name, qname, &qlen) != 0 || ans == NULL ||
 	    ans->status == AG_DNS_NXDOMAIN)
@@ -160,7 +193,7 @@ dns_reply(struct wire *w, const char *name, int type,
 	     i++) {
 		if (ans->rr[i].type != AG_DNS_TXT)
 			continue;
-		dns_txt_rr(w, &ans->rr[i]);
+		dns_txt_rr(w, &ans->rr[i], key);
 		n++;
 	}
 }
