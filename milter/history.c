@@ -29,7 +29,9 @@ ag_milter_history_prepare(const struct ag_config *cfg, struct ag_err *err)
 	if (mkdir(cfg->state_dir, 0750) != 0 && errno != EEXIST)
 		return ag_err_set(err, AG_EINVAL, "StateDir %s: %s",
 				  cfg->state_dir, strerror(errno));
-	if (errno == EEXIST || geteuid() != 0 || cfg->user[0] == '\0')
+	/* made now or found: User must be able to write there (SQLite
+	 * keeps its -wal and -shm files beside the database) */
+	if (geteuid() != 0 || cfg->user[0] == '\0')
 		return AG_OK;
 	if ((pw = getpwnam(cfg->user)) == NULL)
 		return ag_err_set(err, AG_EINVAL, "no user %s", cfg->user);
