@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,10 @@ raise_fd_limit(void)
 }
 
 /* start_milter - register, bind, set permissions, write pidfile, drop */
+/* what start_milter() made, so a refused start removes it (and only
+ * it: a socket or pidfile of another running instance stays) */
+static bool started_socket, started_pidfile;
+
 static int
 start_milter(const struct ag_config *cfg, int foreground, struct ag_err *err)
 {
@@ -242,12 +247,14 @@ start_milter(const struct ag_config *cfg, int foreground, struct ag_err *err)
 	if (smfi_opensocket(false) != MI_SUCCESS)
 		return ag_err_set(err, AG_EINVAL, "cannot listen on %s (in use "
 				  "or not permitted)", cfg->socket);
+	started_socket = true;
 	if ((rc = ag_daemon_socket_perms(cfg, err)) != AG_OK)
 		return rc;
 	if (!foreground && (rc = ag_daemon_detach(err)) != AG_OK)
 		return rc;
 	if ((rc = ag_daemon_pidfile(cfg->pidfile, err)) != AG_OK)
 		return rc;
+	started_pidfile = cfg->pidfile[0] != '\0';
 	if ((rc = ag_milter_history_prepare(cfg, err)) != AG_OK)
 		return rc;
 	if ((rc = ag_daemon_drop_privileges(cfg, err)) != AG_OK)
@@ -343,6 +350,10 @@ main(int argc, char **argv)
 	}
 	if (start_milter(cfg, o.foreground, &err) != AG_OK) {
 		ag_log(AG_LOG_ERR, "cannot start: %s", err.msg);
+		if (started_pidfile)
+			unlink(cfg->pidfile);
+		if (started_socket && ag_daemon_socket_path(cfg->socket))
+			unlink(ag_daemon_socket_path(cfg->socket));
 		goto out;
 	}
 	ag_snapshot_swap(ag_config_ref(cfg));

@@ -223,6 +223,16 @@ fi
 kill "$HOLDER" 2>/dev/null
 wait "$HOLDER" 2>/dev/null
 
+# ---- 10. a start refused after binding leaves neither pidfile nor socket
+ag_config refroot "User root" "Socket unix:$T/run/refroot.sock" \
+	"PidFile $T/run/refroot.pid"
+OUT=$(timeout 20 "$AUTHGATE" -f -c "$T/refroot.conf" 2>&1)
+RC=$?
+check "User root: start refused (status $RC)" test "$RC" -ne 0 -a "$RC" -ne 124
+assert_match "User root: says why" "$OUT" 'User root is root'
+check "User root: no pidfile left behind" test ! -e "$T/run/refroot.pid"
+check "User root: no socket left behind" test ! -e "$T/run/refroot.sock"
+
 check "authgate main still running" ag_alive main
 assert_no_match "no sanitizer report or crash in main's log" \
 	"$(ag_log main)" 'AddressSanitizer|runtime error:|LeakSanitizer|Segmentation'
