@@ -64,14 +64,19 @@ ag_milter_history_close(void)
 	       st.failures);
 }
 
-/* cp - bounded copy */
+/* cp - bounded copy, printable ASCII only: attacker text (an invalid
+ * From domain) must not make PostgreSQL refuse a whole batch over a byte
+ * that is not UTF-8 */
 static void
 cp(char *dst, size_t size, const char *src)
 {
 	size_t n = src != NULL ? strnlen(src, size - 1) : 0;
 
-	if (n > 0)
-		memcpy(dst, src, n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		dst[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
 	dst[n] = '\0';
 }
 
