@@ -21,6 +21,7 @@ case "$B" in
 *) runner="$root/$B/tests/dkim_suite" ;;
 esac
 known="$root/tests/KNOWN_FAILURES.md"
+. "$here/known.sh"
 expect="$here/dkim_mail_dkim.tsv"
 
 die() {
@@ -55,30 +56,12 @@ for suite in \
 	fi
 	rc=$?
 	[ $rc -le 1 ] || die "$name: runner failed (exit $rc)"
-	raw=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$tmp/$name.out")
-	[ -n "$raw" ] || die "$name: runner printed no summary"
-	passed=$(echo "$raw" | sed 's/^[^:]*: \([0-9]*\) passed.*/\1/')
-	failed=$(echo "$raw" | sed 's/^.* \([0-9]*\) failed.*/\1/')
-	grep -v -e '^FAIL ' -e "^$name: [0-9]* passed" "$tmp/$name.out"
-	# a failure must be listed, as "<suite>/<case>", to be tolerated
-	known_n=0
-	new_n=0
-	while IFS= read -r line; do
-		[ -n "$line" ] || continue
-		id=$(printf '%s\n' "$line" | sed 's/^FAIL \(.*\): got .*/\1/')
-		if grep -qF -- "\`$name/$id\`" "$known" 2>/dev/null; then
-			echo "  known failure: $line"
-			known_n=$((known_n + 1))
-		else
-			echo "  FAILED: $line"
-			new_n=$((new_n + 1))
-		fi
-	done <<EOF2
-$(grep '^FAIL ' "$tmp/$name.out")
-EOF2
-	# the summary counts listed (known) failures apart, never as passes
-	echo "$name: $passed passed, $new_n failed ($known_n known failures listed in tests/KNOWN_FAILURES.md; $passed of $((passed + failed)) cases pass)"
-	[ $new_n -eq 0 ] || status=1
+	known_summarise "$name" "$tmp/$name.out" "$known" yes
+	case $? in
+	0) ;;
+	2) die "$name: runner printed no summary" ;;
+	*) status=1 ;;
+	esac
 done
 [ $status -eq 0 ] || echo "run-dkim.sh: failures not listed in tests/KNOWN_FAILURES.md" >&2
 exit $status

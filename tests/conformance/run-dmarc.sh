@@ -19,6 +19,7 @@ case "$B" in
 *) runner="$root/$B/tests/dmarc_suite" ;;
 esac
 known="$root/tests/KNOWN_FAILURES.md"
+. "$here/known.sh"
 
 die() {
 	echo "run-dmarc.sh: $*" >&2
@@ -47,27 +48,12 @@ while read -r mode file zone; do
 	fi
 	rc=$?
 	[ $rc -le 1 ] || die "$name: runner failed (exit $rc)"
-	raw=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$tmp/out")
-	[ -n "$raw" ] || die "$name: runner printed no summary"
-	passed=$(echo "$raw" | sed 's/^[^:]*: \([0-9]*\) passed.*/\1/')
-	failed=$(echo "$raw" | sed 's/^.* \([0-9]*\) failed.*/\1/')
-	known_n=0
-	new_n=0
-	while IFS= read -r line; do
-		[ -n "$line" ] || continue
-		id=$(printf '%s\n' "$line" | sed 's/^FAIL \([^:]*\): got .*/\1/')
-		if grep -qF -- "\`$name/$id\`" "$known" 2>/dev/null; then
-			echo "  known failure: $line"
-			known_n=$((known_n + 1))
-		else
-			echo "  FAILED: $line"
-			new_n=$((new_n + 1))
-		fi
-	done <<EOF2
-$(grep '^FAIL ' "$tmp/out")
-EOF2
-	echo "$name: $passed passed, $new_n failed ($known_n known failures listed in tests/KNOWN_FAILURES.md; $passed of $((passed + failed)) cases pass)"
-	[ $new_n -eq 0 ] || status=1
+	known_summarise "$name" "$tmp/out" "$known" yes
+	case $? in
+	0) ;;
+	2) die "$name: runner printed no summary" ;;
+	*) status=1 ;;
+	esac
 done <<EOF3
 record $md/policy-record-cases.tsv
 tags $md/policy-tag-values.tsv

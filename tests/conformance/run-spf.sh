@@ -22,6 +22,7 @@ case "$B" in
 *) runner="$root/$B/tests/spf_suite" ;;
 esac
 known="$root/tests/KNOWN_FAILURES.md"
+. "$here/known.sh"
 
 die() {
 	echo "run-spf.sh: $*" >&2
@@ -51,30 +52,12 @@ for suite in rfc7208:spf-rfc7208 stalwart:spf-stalwart; do
 	"$runner" "$tmp/$file.cases" "$name" >"$tmp/$file.out"
 	rc=$?
 	[ $rc -le 1 ] || die "$name: runner failed (exit $rc)"
-	raw=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$tmp/$file.out")
-	[ -n "$raw" ] || die "$name: runner printed no summary"
-	passed=$(echo "$raw" | sed 's/^[^:]*: \([0-9]*\) passed.*/\1/')
-	failed=$(echo "$raw" | sed 's/^.* \([0-9]*\) failed.*/\1/')
-	grep -v -e '^FAIL ' -e "^$name: [0-9]* passed" "$tmp/$file.out"
-	# a failure must be listed, by "<scenario>/<case>", to be tolerated
-	known_n=0
-	new_n=0
-	while IFS= read -r line; do
-		[ -n "$line" ] || continue
-		id=$(printf '%s\n' "$line" | sed 's/^FAIL \(.*\): got .*/\1/')
-		if grep -qF -- "$id" "$known" 2>/dev/null; then
-			echo "  known failure: $line"
-			known_n=$((known_n + 1))
-		else
-			echo "  FAILED: $line"
-			new_n=$((new_n + 1))
-		fi
-	done <<EOF2
-$(grep '^FAIL ' "$tmp/$file.out")
-EOF2
-	# the summary counts listed (known) failures apart, never as passes
-	echo "$name: $passed passed, $new_n failed ($known_n known failures listed in tests/KNOWN_FAILURES.md; $passed of $((passed + failed)) cases pass)"
-	[ $new_n -eq 0 ] || status=1
+	known_summarise "$name" "$tmp/$file.out" "$known" no
+	case $? in
+	0) ;;
+	2) die "$name: runner printed no summary" ;;
+	*) status=1 ;;
+	esac
 done
 [ $status -eq 0 ] || echo "run-spf.sh: failures not listed in tests/KNOWN_FAILURES.md" >&2
 exit $status
