@@ -27,9 +27,8 @@ struct config_load {
 				 * ag_config_dkim_keys[]): line set, 0 none */
 };
 
-/* config_copy - copy a string value that must fit */
-static int
-config_copy(char *dst, size_t size, const struct ag_conf_where *w,
+int
+ag_config_copy(char *dst, size_t size, const struct ag_conf_where *w,
 	    const char *key, const char *v, struct ag_err *err)
 {
 	if (strlen(v) >= size)
@@ -48,7 +47,7 @@ k_socket(struct ag_config *c, const struct ag_conf_where *w, const char *v,
 		return ag_err_set(err, AG_EINVAL, "%s:%u: Socket: \"%s\" is "
 				  "not unix:/path, inet:PORT@HOST or "
 				  "inet6:PORT@HOST", w->file, w->line, v);
-	return config_copy(c->socket, sizeof(c->socket), w, "Socket", v, err);
+	return ag_config_copy(c->socket, sizeof(c->socket), w, "Socket", v, err);
 }
 
 static int
@@ -73,7 +72,7 @@ k_socket_group(struct ag_config *c, const struct ag_conf_where *w,
 	if (getgrnam(v) == NULL)
 		return ag_err_set(err, AG_EINVAL, "%s:%u: SocketGroup: no "
 				  "group \"%s\"", w->file, w->line, v);
-	return config_copy(c->socket_group, sizeof(c->socket_group), w,
+	return ag_config_copy(c->socket_group, sizeof(c->socket_group), w,
 			   "SocketGroup", v, err);
 }
 
@@ -84,14 +83,14 @@ k_user(struct ag_config *c, const struct ag_conf_where *w, const char *v,
 	if (getpwnam(v) == NULL)
 		return ag_err_set(err, AG_EINVAL, "%s:%u: User: no user \"%s\"",
 				  w->file, w->line, v);
-	return config_copy(c->user, sizeof(c->user), w, "User", v, err);
+	return ag_config_copy(c->user, sizeof(c->user), w, "User", v, err);
 }
 
 static int
 k_pidfile(struct ag_config *c, const struct ag_conf_where *w, const char *v,
 	  struct ag_err *err)
 {
-	return config_copy(c->pidfile, sizeof(c->pidfile), w, "PidFile", v,
+	return ag_config_copy(c->pidfile, sizeof(c->pidfile), w, "PidFile", v,
 			   err);
 }
 
@@ -120,9 +119,8 @@ k_log_level(struct ag_config *c, const struct ag_conf_where *w,
 	return AG_OK;
 }
 
-/* config_bool - shared setter body for yes/no keys */
-static int
-config_bool(bool *dst, const struct ag_conf_where *w, const char *key,
+int
+ag_config_bool(bool *dst, const struct ag_conf_where *w, const char *key,
 	    const char *v, struct ag_err *err)
 {
 	int b;
@@ -138,14 +136,14 @@ static int
 k_syslog(struct ag_config *c, const struct ag_conf_where *w, const char *v,
 	 struct ag_err *err)
 {
-	return config_bool(&c->log_syslog, w, "Syslog", v, err);
+	return ag_config_bool(&c->log_syslog, w, "Syslog", v, err);
 }
 
 static int
 k_log_stderr(struct ag_config *c, const struct ag_conf_where *w,
 	     const char *v, struct ag_err *err)
 {
-	return config_bool(&c->log_stderr, w, "LogStderr", v, err);
+	return ag_config_bool(&c->log_stderr, w, "LogStderr", v, err);
 }
 
 static int
@@ -167,7 +165,7 @@ k_authserv_id(struct ag_config *c, const struct ag_conf_where *w,
 		return ag_err_set(err, AG_EINVAL, "%s:%u: AuthservID: \"%s\" "
 				  "is not a valid RFC 8601 authserv-id token",
 				  w->file, w->line, v);
-	return config_copy(c->authserv_id, sizeof(c->authserv_id), w,
+	return ag_config_copy(c->authserv_id, sizeof(c->authserv_id), w,
 			   "AuthservID", v, err);
 }
 
@@ -307,7 +305,7 @@ static int
 k_spf_check_helo(struct ag_config *c, const struct ag_conf_where *w,
 		 const char *v, struct ag_err *err)
 {
-	return config_bool(&c->spf_check_helo, w, "SPFCheckHelo", v, err);
+	return ag_config_bool(&c->spf_check_helo, w, "SPFCheckHelo", v, err);
 }
 
 static int
@@ -360,7 +358,7 @@ static int
 k_spf_receiver(struct ag_config *c, const struct ag_conf_where *w,
 	       const char *v, struct ag_err *err)
 {
-	return config_copy(c->spf_receiver, sizeof(c->spf_receiver), w,
+	return ag_config_copy(c->spf_receiver, sizeof(c->spf_receiver), w,
 			   "SPFReceiver", v, err);
 }
 

@@ -13,37 +13,11 @@
 
 #include "milter/config_int.h"
 
-/* dkim_copy - copy a value that must fit */
-static int
-dkim_copy(char *dst, size_t size, const struct ag_conf_where *w,
-	  const char *key, const char *v, struct ag_err *err)
-{
-	if (strlen(v) >= size)
-		return ag_err_set(err, AG_EINVAL, "%s:%u: %s: value too long",
-				  w->file, w->line, key);
-	memcpy(dst, v, strlen(v) + 1);
-	return AG_OK;
-}
-
-/* dkim_bool - a yes/no value */
-static int
-dkim_bool(bool *dst, const struct ag_conf_where *w, const char *key,
-	  const char *v, struct ag_err *err)
-{
-	int b;
-
-	if (ag_conf_bool(v, &b) != 0)
-		return ag_err_set(err, AG_EINVAL, "%s:%u: %s: \"%s\" is not "
-				  "yes or no", w->file, w->line, key, v);
-	*dst = b != 0;
-	return AG_OK;
-}
-
 static int
 k_dkim_verify(struct ag_config *c, const struct ag_conf_where *w,
 	      const char *v, struct ag_err *err)
 {
-	return dkim_bool(&c->dkim_verify, w, "DKIMVerify", v, err);
+	return ag_config_bool(&c->dkim_verify, w, "DKIMVerify", v, err);
 }
 
 static int
@@ -64,7 +38,7 @@ static int
 k_dkim_accept_sha1(struct ag_config *c, const struct ag_conf_where *w,
 		   const char *v, struct ag_err *err)
 {
-	return dkim_bool(&c->dkim_lib_cfg.accept_sha1, w, "DKIMAcceptSHA1", v,
+	return ag_config_bool(&c->dkim_lib_cfg.accept_sha1, w, "DKIMAcceptSHA1", v,
 			 err);
 }
 
@@ -72,7 +46,7 @@ static int
 k_keytable(struct ag_config *c, const struct ag_conf_where *w, const char *v,
 	   struct ag_err *err)
 {
-	return dkim_copy(c->dkim_keytable, sizeof(c->dkim_keytable), w,
+	return ag_config_copy(c->dkim_keytable, sizeof(c->dkim_keytable), w,
 			 "KeyTable", v, err);
 }
 
@@ -80,7 +54,7 @@ static int
 k_signingtable(struct ag_config *c, const struct ag_conf_where *w,
 	       const char *v, struct ag_err *err)
 {
-	return dkim_copy(c->dkim_signingtable, sizeof(c->dkim_signingtable),
+	return ag_config_copy(c->dkim_signingtable, sizeof(c->dkim_signingtable),
 			 w, "SigningTable", v, err);
 }
 
@@ -88,7 +62,7 @@ static int
 k_domain(struct ag_config *c, const struct ag_conf_where *w, const char *v,
 	 struct ag_err *err)
 {
-	return dkim_copy(c->dkim_domain, sizeof(c->dkim_domain), w, "Domain",
+	return ag_config_copy(c->dkim_domain, sizeof(c->dkim_domain), w, "Domain",
 			 v, err);
 }
 
@@ -96,7 +70,7 @@ static int
 k_selector(struct ag_config *c, const struct ag_conf_where *w, const char *v,
 	   struct ag_err *err)
 {
-	return dkim_copy(c->dkim_selector, sizeof(c->dkim_selector), w,
+	return ag_config_copy(c->dkim_selector, sizeof(c->dkim_selector), w,
 			 "Selector", v, err);
 }
 
@@ -104,7 +78,7 @@ static int
 k_keyfile(struct ag_config *c, const struct ag_conf_where *w, const char *v,
 	  struct ag_err *err)
 {
-	return dkim_copy(c->dkim_keyfile, sizeof(c->dkim_keyfile), w,
+	return ag_config_copy(c->dkim_keyfile, sizeof(c->dkim_keyfile), w,
 			 "KeyFile", v, err);
 }
 
@@ -112,7 +86,7 @@ static int
 k_require_safe_keys(struct ag_config *c, const struct ag_conf_where *w,
 		    const char *v, struct ag_err *err)
 {
-	return dkim_bool(&c->dkim_keys_cfg.require_safe_keys, w,
+	return ag_config_bool(&c->dkim_keys_cfg.require_safe_keys, w,
 			 "RequireSafeKeys", v, err);
 }
 
@@ -120,7 +94,7 @@ static int
 k_multiple(struct ag_config *c, const struct ag_conf_where *w, const char *v,
 	   struct ag_err *err)
 {
-	return dkim_bool(&c->dkim_keys_cfg.multiple, w, "MultipleSignatures",
+	return ag_config_bool(&c->dkim_keys_cfg.multiple, w, "MultipleSignatures",
 			 v, err);
 }
 

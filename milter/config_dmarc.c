@@ -8,23 +8,10 @@
 #include "milter/config_int.h"
 
 static int
-dmarc_bool(bool *dst, const struct ag_conf_where *w, const char *key,
-	   const char *v, struct ag_err *err)
-{
-	int b;
-
-	if (ag_conf_bool(v, &b) != 0)
-		return ag_err_set(err, AG_EINVAL, "%s:%u: %s: \"%s\" is not "
-				  "yes or no", w->file, w->line, key, v);
-	*dst = b != 0;
-	return AG_OK;
-}
-
-static int
 k_dmarc(struct ag_config *c, const struct ag_conf_where *w, const char *v,
 	struct ag_err *err)
 {
-	return dmarc_bool(&c->dmarc_enable, w, "DMARC", v, err);
+	return ag_config_bool(&c->dmarc_enable, w, "DMARC", v, err);
 }
 
 static int
@@ -46,19 +33,16 @@ static int
 k_psl(struct ag_config *c, const struct ag_conf_where *w, const char *v,
       struct ag_err *err)
 {
-	if (strlen(v) >= sizeof(c->psl_file))
-		return ag_err_set(err, AG_EINVAL, "%s:%u: PublicSuffixList: "
-				  "path too long", w->file, w->line);
-	memcpy(c->psl_file, v, strlen(v) + 1);
 	c->psl_line = w->line;
-	return AG_OK;
+	return ag_config_copy(c->psl_file, sizeof(c->psl_file), w,
+			      "PublicSuffixList", v, err);
 }
 
 static int
 k_reject_multiple_from(struct ag_config *c, const struct ag_conf_where *w,
 		       const char *v, struct ag_err *err)
 {
-	return dmarc_bool(&c->dmarc_policy.reject_bad_from, w,
+	return ag_config_bool(&c->dmarc_policy.reject_bad_from, w,
 			  "RejectMultipleFrom", v, err);
 }
 
@@ -66,7 +50,7 @@ static int
 k_enforce(struct ag_config *c, const struct ag_conf_where *w, const char *v,
 	  struct ag_err *err)
 {
-	return dmarc_bool(&c->dmarc_policy.enforce, w, "DMARCEnforce", v, err);
+	return ag_config_bool(&c->dmarc_policy.enforce, w, "DMARCEnforce", v, err);
 }
 
 static int
@@ -99,11 +83,8 @@ static int
 k_history_db(struct ag_config *c, const struct ag_conf_where *w,
 	     const char *v, struct ag_err *err)
 {
-	if (strlen(v) >= sizeof(c->history_db))
-		return ag_err_set(err, AG_EINVAL, "%s:%u: HistoryDB: value too "
-				  "long", w->file, w->line);
-	memcpy(c->history_db, v, strlen(v) + 1);
-	return AG_OK;
+	return ag_config_copy(c->history_db, sizeof(c->history_db), w,
+			      "HistoryDB", v, err);
 }
 
 static int

@@ -14,6 +14,17 @@ struct config_key {
 		   const char *v, struct ag_err *err);
 };
 
+/* ag_config_copy - a string value into dst, or "file:line: KEY: value
+ * too long" */
+int ag_config_copy(char *dst, size_t size, const struct ag_conf_where *w,
+		   const char *key, const char *v, struct ag_err *err)
+	AG_MUST_CHECK;
+
+/* ag_config_bool - a yes/no value, or "file:line: KEY: ... is not yes or
+ * no" */
+int ag_config_bool(bool *dst, const struct ag_conf_where *w, const char *key,
+		   const char *v, struct ag_err *err) AG_MUST_CHECK;
+
 /* the DKIM keys of config_dkim.c */
 extern const struct config_key ag_config_dkim_keys[];
 extern const unsigned ag_config_dkim_nkeys;
