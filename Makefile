@@ -15,7 +15,7 @@ CFLAGS_EXTRA ?=
 # libpq's header lives in its own directory (Debian: postgresql/)
 PKG_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null)
 ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS_EXTRA) $(CFLAGS)
-LIBS = -lspf2 -lldns -lopendkim -lpsl -lidn2 -lsqlite3 -lpq -lssl -lcrypto \
+LIBS = -lspf2 -lldns -lopendkim -lpsl -lidn2 -lsqlite3 -lpq -lpcre2-8 -lssl -lcrypto \
 	-pthread
 MILTER_LIBS = -lmilter
 TEST_LIBS = -lcmocka
@@ -71,7 +71,7 @@ tests: $(B)/authgate $(UNIT_BIN) $(CONF_BIN) $(TOOL_BIN)
 # Debian packages: to build, and in addition to test.
 BUILD_PKGS = gcc make pkg-config libmilter-dev libssl-dev libopendkim-dev \
 	libspf2-dev libldns-dev libpsl-dev libidn2-dev publicsuffix \
-	libsqlite3-dev libpq-dev
+	libsqlite3-dev libpq-dev libpcre2-dev
 TEST_PKGS = libcmocka-dev postfix swaks nsd ldnsutils python3 python3-yaml \
 	python3-dkim libmail-dkim-perl dovecot-core sqlite3 postgresql \
 	procps iproute2

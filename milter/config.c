@@ -312,6 +312,7 @@ static int
 k_spf_fail_action(struct ag_config *c, const struct ag_conf_where *w,
 		  const char *v, struct ag_err *err)
 {
+	c->line_spf_fail = w->line;
 	if (strcasecmp(v, "mark") == 0)
 		c->spf_policy.fail_reject = 0;
 	else if (strcasecmp(v, "reject") == 0)
@@ -327,6 +328,7 @@ static int
 k_spf_temperror_action(struct ag_config *c, const struct ag_conf_where *w,
 		       const char *v, struct ag_err *err)
 {
+	c->line_spf_temp = w->line;
 	if (strcasecmp(v, "accept") == 0)
 		c->spf_policy.temperror_tempfail = 0;
 	else if (strcasecmp(v, "tempfail") == 0)
@@ -389,7 +391,7 @@ static const struct config_key config_keys[] = {
 	{ "SPFReceiver", k_spf_receiver },
 };
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
-_Static_assert(CONFIG_NKEYS + 16 + 16 <= 128, "seen_line[] too small");
+_Static_assert(CONFIG_NKEYS + 16 + 16 + 8 <= 128, "seen_line[] too small");
 
 /* config_find - the row for key and its index across both tables */
 static const struct config_key *
@@ -412,6 +414,14 @@ config_find(const char *key, unsigned *index_r)
 			*index_r = (unsigned)CONFIG_NKEYS +
 				   ag_config_dkim_nkeys + i;
 			return &ag_config_dmarc_keys[i];
+		}
+	}
+	for (unsigned i = 0; i < ag_config_rules_nkeys; i++) {
+		if (strcasecmp(key, ag_config_rules_keys[i].name) == 0) {
+			*index_r = (unsigned)CONFIG_NKEYS +
+				   ag_config_dkim_nkeys +
+				   ag_config_dmarc_nkeys + i;
+			return &ag_config_rules_keys[i];
 		}
 	}
 	return NULL;
@@ -462,6 +472,7 @@ config_defaults(struct ag_config *c)
 	ag_spf_config_defaults(&c->spf_cfg);
 	ag_config_dkim_defaults(c);
 	ag_config_dmarc_defaults(c);
+	ag_config_rules_defaults(c);
 	if (ag_cidr_new(&c->internal_hosts) != AG_OK ||
 	    ag_cidr_add(c->internal_hosts, "127.0.0.0/8") != AG_OK ||
 	    ag_cidr_add(c->internal_hosts, "::1") != AG_OK)
@@ -483,7 +494,9 @@ config_build(struct ag_config *c, struct ag_err *err)
 		return rc;
 	if ((rc = ag_config_dkim_build(c, err)) != AG_OK)
 		return rc;
-	return ag_config_dmarc_build(c, err);
+	if ((rc = ag_config_dmarc_build(c, err)) != AG_OK)
+		return rc;
+	return ag_config_rules_build(c, err);
 }
 
 /* ag_config_load - parse, validate and build one snapshot */
@@ -542,6 +555,7 @@ ag_config_unref(struct ag_config **cfg)
 		return;
 	ag_config_dkim_free(c);
 	ag_config_dmarc_free(c);
+	ag_config_rules_free(c);
 	ag_spf_free(&c->spf);
 	ag_dns_free(&c->dns);
 	ag_cidr_free(&c->internal_hosts);

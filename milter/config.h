@@ -22,7 +22,7 @@
 #include "dmarc/history.h"
 #include "dmarc/orgdomain.h"
 #include "policy/dmarc.h"
-#include "policy/verdict.h"
+#include "policy/rules.h"
 #include "spf/spf.h"
 #include "util/cidr.h"
 #include "util/dns.h"
@@ -30,6 +30,19 @@
 #include "util/log.h"
 
 #define AG_CONFIG_STR_MAX 1024
+
+/* the interim keys, compiled into rules (config_rules.c) */
+struct ag_policy_spf_config {
+	int fail_reject;	/* SPFFailAction reject */
+	int temperror_tempfail;	/* SPFTempErrorAction tempfail */
+};
+
+struct ag_policy_dmarc_config {
+	bool enforce;		/* DMARCEnforce: apply the disposition */
+	bool temperror_tempfail; /* DMARCTempErrorAction tempfail */
+	bool reject_bad_from;	/* RejectMultipleFrom: no From, several,
+				 * or several author domains */
+};
 
 struct ag_config {
 	atomic_uint refs;
@@ -91,6 +104,14 @@ struct ag_config {
 	char state_dir[AG_CONFIG_STR_MAX];
 	char history_db[AG_CONFIG_STR_MAX];	/* "" when off */
 	struct ag_history_opts history_opts;
+
+	/* rules (config_rules.c) */
+	char rules_file[AG_CONFIG_STR_MAX];	/* "" when none */
+	size_t body_window;		/* BodyScanWindow bytes */
+	unsigned line_spf_fail, line_spf_temp;	/* where the shorthand */
+	unsigned line_dmarc_enforce, line_dmarc_temp; /* keys were set */
+	unsigned line_bad_from;
+	struct ag_rules *rules;		/* NULL: no rules at all */
 };
 
 /*

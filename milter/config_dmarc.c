@@ -42,6 +42,7 @@ static int
 k_reject_multiple_from(struct ag_config *c, const struct ag_conf_where *w,
 		       const char *v, struct ag_err *err)
 {
+	c->line_bad_from = w->line;
 	return ag_config_bool(&c->dmarc_policy.reject_bad_from, w,
 			  "RejectMultipleFrom", v, err);
 }
@@ -50,6 +51,7 @@ static int
 k_enforce(struct ag_config *c, const struct ag_conf_where *w, const char *v,
 	  struct ag_err *err)
 {
+	c->line_dmarc_enforce = w->line;
 	return ag_config_bool(&c->dmarc_policy.enforce, w, "DMARCEnforce", v, err);
 }
 
@@ -57,6 +59,7 @@ static int
 k_temperror(struct ag_config *c, const struct ag_conf_where *w,
 	    const char *v, struct ag_err *err)
 {
+	c->line_dmarc_temp = w->line;
 	if (strcasecmp(v, "accept") == 0)
 		c->dmarc_policy.temperror_tempfail = false;
 	else if (strcasecmp(v, "tempfail") == 0)

@@ -49,4 +49,16 @@ int ag_config_dkim_build(struct ag_config *c, struct ag_err *err)
 	AG_MUST_CHECK;
 void ag_config_dkim_free(struct ag_config *c);
 
+/* the rule keys of config_rules.c */
+extern const struct config_key ag_config_rules_keys[];
+extern const unsigned ag_config_rules_nkeys;
+
+void ag_config_rules_defaults(struct ag_config *c);
+
+/* ag_config_rules_build - compile Rules and the shorthand keys (after
+ * every key is read) */
+int ag_config_rules_build(struct ag_config *c, struct ag_err *err)
+	AG_MUST_CHECK;
+void ag_config_rules_free(struct ag_config *c);
+
 #endif

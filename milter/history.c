@@ -91,7 +91,8 @@ domain_of(const char *addr)
 
 void
 ag_milter_history_add(const struct ag_session *s,
-		      const struct ag_dmarc_eval *ev, const char *domain)
+		      const struct ag_dmarc_eval *ev, const char *domain,
+		      enum ag_dmarc_policy applied, const char *override)
 {
 	const struct ag_message *m = &s->msg;
 	struct ag_history_rec *r;
@@ -131,21 +132,23 @@ ag_milter_history_add(const struct ag_session *s,
 	}
 	cp(r->result, sizeof(r->result), ag_dmarc_result_name(ev->result));
 	/* what was done, not only what the policy asked (RFC 7489
-	 * appendix C: PolicyOverrideReason when they differ) */
+	 * appendix C: PolicyOverrideReason when they differ); a message
+	 * that passed DMARC had no policy applied, whatever the rules did */
+	if (ev->result != AG_DMARC_RES_FAIL)
+		applied = AG_DMARC_P_NONE;
 	cp(r->disposition, sizeof(r->disposition),
-	   ag_dmarc_policy_name(ev->disposition));
-	if (ev->result == AG_DMARC_RES_FAIL &&
-	    ev->disposition != AG_DMARC_P_NONE &&
-	    !s->cfg->dmarc_policy.enforce) {
-		cp(r->disposition, sizeof(r->disposition), "none");
-		cp(r->reasons, sizeof(r->reasons),
-		   "local_policy DMARCEnforce no");
-	}
+	   ag_dmarc_policy_name(applied));
+	if (override != NULL)
+		cp(r->reasons, sizeof(r->reasons), override);
+	else if (ev->result == AG_DMARC_RES_FAIL &&
+		 applied != ev->disposition && !ev->sampled_out &&
+		 !ev->testing)
+		cp(r->reasons, sizeof(r->reasons), "local_policy");
 	cp(r->dkim_aligned, sizeof(r->dkim_aligned),
 	   ev->dkim_aligned ? "pass" : "fail");
 	cp(r->spf_aligned, sizeof(r->spf_aligned),
 	   ev->spf_aligned ? "pass" : "fail");
-	if (ev->sampled_out)
+	if (ev->sampled_out && r->reasons[0] == '\0')
 		cp(r->reasons, sizeof(r->reasons), "sampled_out");
 	else if (ev->testing && r->reasons[0] == '\0')
 		cp(r->reasons, sizeof(r->reasons), "local_policy t=y");

@@ -18,8 +18,13 @@ int ag_milter_history_prepare(const struct ag_config *cfg,
 			      struct ag_err *err) AG_MUST_CHECK;
 int ag_milter_history_open(const struct ag_config *cfg, struct ag_err *err)
 	AG_MUST_CHECK;
+/* ag_milter_history_add - queue one evaluation of domain; applied is the
+ * disposition the verdict carried out, override the reason a rule gave
+ * (RFC 7489 PolicyOverrideType) or NULL */
 void ag_milter_history_add(const struct ag_session *s,
-			   const struct ag_dmarc_eval *ev, const char *domain);
+			   const struct ag_dmarc_eval *ev, const char *domain,
+			   enum ag_dmarc_policy applied,
+			   const char *override);
 void ag_milter_history_close(void);
 
 #endif

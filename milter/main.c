@@ -30,6 +30,7 @@
 #include "milter/daemon.h"
 #include "milter/history.h"
 #include "milter/snapshot.h"
+#include "milter/testmode.h"
 #include "util/log.h"
 
 #define AUTHGATE_VERSION "0.1.0"
@@ -48,6 +49,9 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: authgate [-f] [-n] [-V] [-c config]\n"
+		    "       authgate --test [-c config] [--ip A] [--helo H] "
+		    "[--from S] [--rcpt R]\n"
+		    "                       [--auth USER] [--json] message.eml\n"
 		    "       authgate keygen -d DOMAIN -s SELECTOR "
 		    "[-a rsa|ed25519] [-b BITS] -o KEYFILE\n"
 		    "  -c FILE  configuration file (default %s)\n"
@@ -331,6 +335,9 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "keygen") == 0)
 		return keygen_main(argc - 1, argv + 1);
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--test") == 0)
+			return ag_testmode_main(argc, argv);
 	if (parse_options(argc, argv, &o) != 0)
 		return 64;
 	umask(027);

@@ -30,6 +30,8 @@
 #define AG_SESSION_HDR_MAX 2000		/* header fields kept for signing */
 #define AG_SESSION_FROM_KEPT 2		/* From fields parsed for DMARC */
 #define AG_SESSION_DMARC_MAX 4		/* author domains evaluated */
+#define AG_SESSION_RCPT_MAX 1000	/* recipients kept for rules and
+					 * redirect; more are counted */
 
 /* what is kept of one DMARC evaluation for the header and the log */
 struct ag_dmarc_done {
@@ -86,6 +88,18 @@ struct ag_message {
 	struct ag_dmarc_done dmarc[AG_SESSION_DMARC_MAX];
 	const char *from_problem;	/* NULL, or why From has no single
 					 * author domain */
+
+	/* rules: what the facts are built from */
+	struct ag_session_hdr *all;	/* every header field, in order */
+	unsigned nall, all_cap;
+	size_t all_bytes;
+	bool all_full;			/* past the limits: the rest unkept */
+	char **rcpt;			/* first AG_SESSION_RCPT_MAX */
+	unsigned nrcpt_kept, rcpt_cap;
+	char from_name[AG_SESSION_STR];	/* display name of the first From */
+	unsigned long long size;	/* header and body bytes */
+	unsigned char *body;		/* scan window, when rules need it */
+	size_t body_len;
 };
 
 struct ag_session {
@@ -96,11 +110,18 @@ struct ag_session {
 	struct sockaddr_storage addr;
 	bool have_addr;
 	bool internal;
+	char tls_version[64];
+	char tls_cipher[128];
 	struct ag_message msg;
 };
 
-/* ag_session_new - NULL when out of memory; takes a config reference */
+/* ag_session_new - NULL when out of memory; takes a reference to the
+ * current configuration snapshot */
 struct ag_session *ag_session_new(void);
+
+/* ag_session_new_cfg - the same with a given configuration (authgate
+ * --test); takes a reference */
+struct ag_session *ag_session_new_cfg(struct ag_config *cfg);
 void ag_session_free(struct ag_session **s);
 /* ag_session_msg_reset - free what the message holds, start afresh */
 void ag_session_msg_reset(struct ag_session *s);
@@ -110,7 +131,17 @@ void ag_session_msg_reset(struct ag_session *s);
 int ag_session_keep_header(struct ag_message *m, const char *name,
 			   const char *value) AG_MUST_CHECK;
 
-/* ag_session_drop_headers - free the kept headers */
+/* ag_session_keep_all - copy a header for the rules; past the limits
+ * of ag_session_keep_header the rest is not kept (all_full); AG_ENOMEM */
+int ag_session_keep_all(struct ag_message *m, const char *name,
+			const char *value) AG_MUST_CHECK;
+
+/* ag_session_keep_rcpt - count a recipient and copy it (the first
+ * AG_SESSION_RCPT_MAX) */
+int ag_session_keep_rcpt(struct ag_message *m, const char *rcpt)
+	AG_MUST_CHECK;
+
+/* ag_session_drop_headers - free the headers kept for signing */
 void ag_session_drop_headers(struct ag_message *m);
 
 /* ag_session_copy - bounded copy of attacker text, control bytes dropped */

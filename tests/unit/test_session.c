@@ -155,6 +155,17 @@ test_session_msg_reset_clears_message(void **state)
 	s->msg.nhdrs = 0;
 	s->msg.hdrs_cap = 0;
 	s->msg.hdr_bytes = 0;
+	s->msg.all = NULL;
+	s->msg.nall = s->msg.all_cap = 0;
+	s->msg.all_bytes = 0;
+	s->msg.all_full = false;
+	s->msg.rcpt = NULL;
+	s->msg.nrcpt = s->msg.nrcpt_kept = s->msg.rcpt_cap = 0;
+	s->msg.body = NULL;
+	assert_int_equal(ag_session_keep_all(&s->msg, "Subject", "hi"), AG_OK);
+	assert_int_equal(ag_session_keep_rcpt(&s->msg, "c@example.com"),
+			 AG_OK);
+	s->msg.body = malloc(16);
 	assert_int_equal(ag_session_keep_header(&s->msg, "From",
 						"a@example.com"), AG_OK);
 	assert_int_equal(ag_session_keep_header(&s->msg, "To",
