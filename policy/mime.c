@@ -321,9 +321,18 @@ find_delim(const unsigned char *body, size_t len, size_t from,
 	for (size_t i = from; i + 2 + bl <= len; i++) {
 		if ((i == 0 || body[i - 1] == '\n') && body[i] == '-' &&
 		    body[i + 1] == '-' && memcmp(body + i + 2, b, bl) == 0) {
-			*close = i + 4 + bl <= len && body[i + 2 + bl] == '-' &&
-				 body[i + 3 + bl] == '-';
-			return i;
+			size_t k = i + 2 + bl;
+
+			*close = k + 2 <= len && body[k] == '-' &&
+				 body[k + 1] == '-';
+			if (*close)
+				k += 2;
+			/* "--b1" is not the delimiter line "--b10" (RFC 2046
+			 * 5.1.1: only white space may follow) */
+			while (k < len && (body[k] == ' ' || body[k] == '\t'))
+				k++;
+			if (k >= len || body[k] == '\r' || body[k] == '\n')
+				return i;
 		}
 		/* jump to the next line */
 		{

@@ -18,7 +18,8 @@ ascii_copy(const char *in, size_t len, char *out, size_t size)
 	size_t o = 0;
 
 	for (size_t i = 0; i < len && o + 1 < size; i++)
-		out[o++] = (unsigned char)in[i] < 0x80 ? in[i] : '?';
+		out[o++] = (unsigned char)in[i] < 0x80 && in[i] != '\0' ? in[i]
+									  : '?';
 	out[o] = '\0';
 	return o;
 }
@@ -53,6 +54,10 @@ ag_charset_to_utf8(const char *charset, const char *in, size_t len,
 	}
 	iconv_close(cd);
 	*op = '\0';
+	/* a decoded NUL would end the text early for every reader */
+	for (char *q = out; q < op; q++)
+		if (*q == '\0')
+			*q = '?';
 	return (size_t)(op - out);
 }
 
