@@ -250,7 +250,7 @@ ag_outcome_log(const struct ag_session *s, const struct ag_outcome *out)
 	ag_log(AG_LOG_INFO,
 	       "%s: ip=%s helo=%s from=<%s> hfrom=%s rcpts=%u auth=%s "
 	       "internal=%s spf=%s spf_helo=%s dkim=%s dmarc=%s signed=%s "
-	       "ar_removed=%u%s verdict=%s%s%s ms=%ld",
+	       "ar_removed=%u%s verdict=%s%s%s%s%s%s ms=%ld",
 	       m->qid[0] != '\0' ? m->qid : "NOQUEUE", s->ip,
 	       s->helo[0] != '\0' ? s->helo : "-", m->mailfrom,
 	       m->hfrom_domain[0] != '\0' ? m->hfrom_domain : "-", m->nrcpt,
@@ -258,7 +258,8 @@ ag_outcome_log(const struct ag_session *s, const struct ag_outcome *out)
 	       s->internal ? "yes" : "no", spf, spf_helo, dkim, dmarc, signed_,
 	       m->n_ours, score, out->log_verdict,
 	       out->log_reason[0] != '\0' ? " reason=" : "", out->log_reason,
-	       dc_ms(m));
+	       out->quarantine[0] != '\0' ? " hold=\"" : "", out->quarantine,
+	       out->quarantine[0] != '\0' ? "\"" : "", dc_ms(m));
 }
 
 /* dc_dkim - finish verifying (inbound) and signing (outbound) */

@@ -130,7 +130,7 @@ assert_eq "p=quarantine: one more message in the hold queue (postqueue -j)" \
 assert_match "p=quarantine: Postfix logged the milter's hold" \
 	"$(pf_maillog)" 'milter-hold: .*from=<sales@shop\.test> to=<q1@'
 assert_match "p=quarantine: authgate logged it" "$(ag_log main)" \
-	'dmarc=fail:shop\.test/quarantine .*verdict=quarantine reason=dmarc-quarantine'
+	'dmarc=fail:shop\.test/quarantine .*verdict=quarantine reason=DMARCEnforce.quarantine'
 assert_no_mail "p=quarantine: not delivered" q1 2
 
 # ---- 4. p=none: delivered, marked
@@ -205,7 +205,7 @@ assert_no_match "internal client: no dmarc= result" "$(ours "$MAIL_FILE")" \
 
 # ---- the log line has the DMARC result
 assert_match "log: dmarc=fail:bank.test/reject on the spoof" \
-	"$(ag_log main)" 'dmarc=fail:bank\.test/reject .*verdict=reject reason=dmarc-reject'
+	"$(ag_log main)" 'dmarc=fail:bank\.test/reject .*verdict=reject reason=DMARCEnforce.reject'
 for n in main mark multi bh; do
 	check "authgate $n still running" ag_alive "$n"
 done

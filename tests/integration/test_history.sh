@@ -67,7 +67,7 @@ ROW=$(sqlite3 -separator '|' "$DB" "SELECT time > 1700000000, jobid, source_ip,
 # DMARCEnforce no: the policy said reject, we delivered: disposition none
 # with the override reason (RFC 7489 appendix C PolicyOverrideReason)
 assert_eq "sqlite: a row has every field" "$ROW" \
-	"1|HQ1|198.51.100.66|bank.test|bank.test|authgate.test|bank.test|s|r|reject|quarantine||100|1|fail|none|fail|fail|local_policy DMARCEnforce no|bank.test|mfrom|fail|$AG_AUTHSERV"
+	"1|HQ1|198.51.100.66|bank.test|bank.test|authgate.test|bank.test|s|r|reject|quarantine||100|1|fail|none|fail|fail|local_policy|bank.test|mfrom|fail|$AG_AUTHSERV"
 assert_eq "sqlite: the DKIM row" \
 	"$(sqlite3 -separator '|' "$DB" 'SELECT domain, selector, result FROM dkim LIMIT 1')" \
 	"bank.test|gone|permerror"
@@ -144,4 +144,29 @@ check "unreachable PostgreSQL: start refused (exit status $RC)" \
 	test "$RC" -ne 0 -a "$RC" -ne 124
 assert_match "unreachable PostgreSQL: says why" "$OUT" \
 	'history store: cannot connect to PostgreSQL'
+# ------------------------------------------- the rules' override reason
+# a trusted forwarder: its DMARC failure is delivered and recorded with
+# disposition none and reason trusted_forwarder; without the rule the
+# DMARCEnforce shorthand rejects and the record says reject
+printf '%s\n' 'list forwarders cidr { 198.51.100.0/24 }' \
+	'rule trusted { if client.ip in @forwarders and dmarc.result is fail' \
+	'    dmarc-override trusted_forwarder }' >"$T/fwd.rules"
+chmod 644 "$T/fwd.rules"
+ag_start fwd "DMARCEnforce yes" "Rules $T/fwd.rules"
+check "override: a p=reject failure from a trusted forwarder is accepted" \
+	send fwd 1
+ag_stop fwd
+assert_eq "override: the history record says disposition none, reason trusted_forwarder" \
+	"$(sqlite3 -separator '|' "$T/run/fwd.state/history.sqlite" 'SELECT result, disposition, reasons FROM messages')" \
+	"fail|none|trusted_forwarder"
+ag_start enf "DMARCEnforce yes"
+OUT=$("$MT" -t 30 -s "$(ag_socket enf)" -a 198.51.100.66 \
+	-H mail.example.test -f '<ceo@bank.test>' -r '<b@authgate.test>' \
+	-m 'i=HQ2' "$T/h.eml" 2>&1)
+assert_match "no override: rejected" "$OUT" '^result=reject code=550'
+ag_stop enf
+assert_eq "no override: the history record says disposition reject, no reason" \
+	"$(sqlite3 -separator '|' "$T/run/enf.state/history.sqlite" 'SELECT result, disposition, reasons FROM messages')" \
+	"fail|reject|"
+
 it_finish
