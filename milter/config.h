@@ -110,7 +110,7 @@ struct ag_config {
 	size_t body_window;		/* BodyScanWindow bytes */
 	unsigned line_spf_fail, line_spf_temp;	/* where the shorthand */
 	unsigned line_dmarc_enforce, line_dmarc_temp; /* keys were set */
-	unsigned line_bad_from;
+	unsigned line_bad_from, line_rules;
 	struct ag_rules *rules;		/* NULL: no rules at all */
 };
 

@@ -16,6 +16,7 @@ static int
 k_rules(struct ag_config *c, const struct ag_conf_where *w, const char *v,
 	struct ag_err *err)
 {
+	c->line_rules = w->line;
 	return ag_config_copy(c->rules_file, sizeof(c->rules_file), w,
 			      "Rules", v, err);
 }
@@ -117,8 +118,16 @@ ag_config_rules_build(struct ag_config *c, struct ag_err *err)
 	if ((rc = ag_rules_new(&c->rules)) != AG_OK)
 		return ag_err_set(err, rc, "out of memory");
 	if (c->rules_file[0] != '\0' &&
-	    (rc = ag_rules_parse_file(c->rules, c->rules_file, err)) != AG_OK)
-		return rc;
+	    (rc = ag_rules_parse_file(c->rules, c->rules_file, err)) != AG_OK) {
+		char why[AG_ERR_MSG_MAX];
+
+		if (rc != AG_ENOENT || err == NULL)
+			return rc;
+		/* point at the key, not only at the missing file */
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return ag_err_set(err, AG_EINVAL, "%s:%u: Rules: %.400s",
+				  c->path, c->line_rules, why);
+	}
 	if (c->dmarc_enable && c->dmarc_policy.reject_bad_from &&
 	    (rc = shorthand(c, "RejectMultipleFrom", c->line_bad_from,
 			    bad_from_rules, err)) != AG_OK)

@@ -341,6 +341,10 @@ good_field(const struct ag_config *c, const char *what)
 		return c->dmarc_policy.reject_bad_from;
 	if (strcmp(what, "psl loaded") == 0)
 		return c->psl != NULL;
+	if (strcmp(what, "rules") == 0)
+		return c->rules != NULL ? ag_rules_count(c->rules) : 0;
+	if (strcmp(what, "body_window") == 0)
+		return c->body_window;
 	fail_msg("no field %s", what);
 	return 0;
 }
@@ -387,6 +391,19 @@ static const struct good_case good_cases[] = {
 	{ "DMARC on by default, the system PSL loaded", "LogLevel info\n",
 	  NULL, "psl loaded", 1 },
 	{ "DMARC no", "DMARC no\n", NULL, "dmarc_enable", 0 },
+	{ "defaults: the RejectMultipleFrom rule only", "LogLevel info\n",
+	  NULL, "rules", 1 },
+	{ "shorthand keys compile to rules",
+	  "SPFFailAction reject\nSPFTempErrorAction tempfail\n"
+	  "DMARCEnforce yes\nDMARCTempErrorAction tempfail\n", NULL, "rules",
+	  7 },
+	{ "no rules at all", "RejectMultipleFrom no\n", NULL, "rules", 0 },
+	{ "Rules file before the shorthands", "Rules @LIST@\n",
+	  "rule a { score 1 }\nrule b { tag }\n", "rules", 3 },
+	{ "BodyScanWindow 1M", "BodyScanWindow 1M\n", NULL, "body_window",
+	  1048576 },
+	{ "BodyScanWindow default", "LogLevel info\n", NULL, "body_window",
+	  262144 },
 	{ "DMARCDiscovery treewalk", "DMARCDiscovery TreeWalk\n", NULL,
 	  "dmarc_discovery", AG_DMARC_DISC_TREEWALK },
 	{ "DMARCEnforce off by default", "LogLevel info\n", NULL,
@@ -461,6 +478,13 @@ static const struct err_case err_cases[] = {
 	  false, 2, "Sockett", "unknown key" },
 	{ "DMARCDiscovery bad", "LogLevel info\nDMARCDiscovery dns\n", NULL,
 	  false, 2, "DMARCDiscovery", "psl or treewalk" },
+	{ "BodyScanWindow too small", "BodyScanWindow 10\n", NULL, false, 1,
+	  "BodyScanWindow", "between 1K and 64M" },
+	{ "Rules missing file", "LogLevel info\nRules /nonexistent/rules\n",
+	  NULL, false, 2, "Rules", "/nonexistent/rules" },
+	{ "Rules syntax error names file:line:column", "Rules @LIST@\n",
+	  "# rules\nrule x { if nothing }\n", true, 2, "unknown fact",
+	  ":2:13:" },
 	{ "DMARCEnforce bad", "DMARCEnforce maybe\n", NULL, false, 1,
 	  "DMARCEnforce", "yes or no" },
 	{ "DMARCTempErrorAction bad", "DMARCTempErrorAction reject\n", NULL,
@@ -581,7 +605,8 @@ err_run(const struct err_case *e)
 	int rc = load_text(e->conf, e->list, conf, list, &c, &err);
 	int bad = 0;
 
-	snprintf(want, sizeof(want), "%s:%u: ", e->in_list ? list : conf,
+	/* "file:line: " or, for the rules language, "file:line:column: " */
+	snprintf(want, sizeof(want), "%s:%u:", e->in_list ? list : conf,
 		 e->line);
 	if (rc == AG_OK || c != NULL) {
 		print_error("case %s: got rc %d (loaded), want an error\n",
