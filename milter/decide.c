@@ -456,6 +456,8 @@ dc_facts(struct ag_session *s, const struct dc_dmarc *dd,
 	struct ag_facts *f = &fx->f;
 	int best, rc;
 
+	if (s->explain)	/* show every fact, needed or not */
+		needs |= AG_NEED_BODY | AG_NEED_IPREV;
 	f->ip = s->ip;
 	f->addr = s->have_addr ? (const struct sockaddr *)&s->addr : NULL;
 	/* the MTA says "[192.0.2.1]" or "unknown" when it has no name */

@@ -357,7 +357,7 @@ keep_body(struct ag_session *s, const unsigned char *chunk, size_t len)
 	size_t window = s->cfg->body_window, n;
 
 	if (s->cfg->rules == NULL ||
-	    !(ag_rules_needs(s->cfg->rules) & AG_NEED_BODY) ||
+	    (!(ag_rules_needs(s->cfg->rules) & AG_NEED_BODY) && !s->explain) ||
 	    m->body_len >= window)
 		return;
 	if (m->body == NULL && (m->body = malloc(window)) == NULL) {

@@ -110,6 +110,7 @@ struct ag_session {
 	struct sockaddr_storage addr;
 	bool have_addr;
 	bool internal;
+	bool explain;		/* authgate --test: gather every fact */
 	char tls_version[64];
 	char tls_cipher[128];
 	struct ag_message msg;

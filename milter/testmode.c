@@ -596,6 +596,7 @@ ag_testmode_main(int argc, char **argv)
 		fprintf(stderr, "authgate --test: out of memory\n");
 		goto out;
 	}
+	s->explain = true;
 	if (opt.name == NULL)
 		snprintf(s->hostname, sizeof(s->hostname), "[%s]", opt.ip);
 	if (opt.helo == NULL) {
