@@ -43,6 +43,9 @@ rule rejectme { if subject =~ /reject\s*me/i score 20 }
 rule lottery { if body contains "lottery" score 1 }
 rule custom { if header "X-Test" is "custom"
     reject 553 5.7.26 "Custom rejection for ${from.domain}" }
+rule redirectme { if subject contains "redirectme"
+    redirect "spambox@authgate.test" }
+rule discardme { if subject contains "discardme" discard }
 rule seen { add-header "X-Rules-Seen" "${score}" }
 EOF
 chmod 644 "$RULES"
@@ -132,6 +135,21 @@ send "$P_MAIN" "$GOOD_IP" r2 "$T/r2.eml"
 assert_reply "custom reject rule: 553" 553
 assert_match "custom reject rule: 5.7.26 and expanded text" \
 	"$(cat "$SEND_LOG")" '553[ -]5\.7\.26 Custom rejection for rules\.test'
+
+# redirect: every recipient replaced by the quarantine mailbox
+msg d1 'redirectme' >"$T/d1.eml"
+send "$P_MAIN" "$GOOD_IP" d1 "$T/d1.eml"
+assert_delivered "redirect: delivered to the quarantine mailbox" spambox
+assert_header "redirect: it is the redirected message" "$MAIL_FILE" \
+	Subject '^redirectme$'
+assert_no_mail "redirect: not delivered to the recipient" d1 2
+# discard: the client sees 250, nothing is delivered
+msg d2 'discardme' >"$T/d2.eml"
+send "$P_MAIN" "$GOOD_IP" d2 "$T/d2.eml"
+assert_reply "discard: the client sees 250" 250
+assert_no_mail "discard: not delivered" d2 2
+assert_match "discard: logged" "$(ag_log main)" \
+	'verdict=discard reason=discardme'
 
 # ---- 4. DNS list: the listed client IP is scored
 msg b1 'hello' >"$T/b1.eml"
