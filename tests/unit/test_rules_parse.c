@@ -294,6 +294,67 @@ test_ok(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/* the built-in limits: rules, DNS lists, codes per list */
+static void
+test_limits(void **state)
+{
+	static const struct {
+		const char *label, *fmt, *want;
+		unsigned n;
+	} cases[] = {
+		{ "more rules than allowed", "rule r%u { }\n", "more than 10000 "
+							     "rules",
+		  AG_RULES_MAX_RULES + 1 },
+		{ "more DNS lists than allowed",
+		  "dnsbl z%u ip \"z.example\" { }\n", "more than 32 DNS lists",
+		  AG_RULES_MAX_DNSBL + 1 },
+	};
+	int failed = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t size = (size_t)cases[i].n * 64, o = 0;
+		char *text = malloc(size);
+		struct ag_rules *r = NULL;
+		struct ag_err err = { 0, "" };
+
+		assert_non_null(text);
+		for (unsigned k = 0; k < cases[i].n; k++)
+			o += (size_t)snprintf(text + o, size - o, cases[i].fmt, k);
+		assert_int_equal(ag_rules_new(&r), AG_OK);
+		if (ag_rules_parse_text(r, text, "t", &err) == AG_OK ||
+		    strstr(err.msg, cases[i].want) == NULL) {
+			printf("case %s: got \"%s\", want \"%s\"\n",
+			       cases[i].label, err.msg, cases[i].want);
+			failed++;
+		}
+		ag_rules_free(&r);
+		free(text);
+	}
+	{
+		/* 17 return codes in one list */
+		char text[2048];
+		size_t o = (size_t)snprintf(text, sizeof(text),
+					    "dnsbl z ip \"z.example\" {");
+		struct ag_rules *r = NULL;
+		struct ag_err err = { 0, "" };
+
+		for (int k = 0; k < 17; k++)
+			o += (size_t)snprintf(text + o, sizeof(text) - o,
+					      " 127.0.0.%d score 1", k + 1);
+		snprintf(text + o, sizeof(text) - o, " }");
+		assert_int_equal(ag_rules_new(&r), AG_OK);
+		assert_int_not_equal(ag_rules_parse_text(r, text, "t", &err),
+				     AG_OK);
+		if (strstr(err.msg, "more than 16 codes") == NULL) {
+			printf("case 17 codes: got \"%s\"\n", err.msg);
+			failed++;
+		}
+		ag_rules_free(&r);
+	}
+	assert_int_equal(failed, 0);
+}
+
 /* list files: relative to the rules file, comments, errors at file:line */
 static void
 test_list_file(void **state)
@@ -381,6 +442,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_ok),
+		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_list_file),
 		cmocka_unit_test(test_needs),
 	};
