@@ -13,27 +13,31 @@ CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -g $(OPT) $(SAN) -I. \
 	-Wall -Wextra -Wformat=2 -Wshadow -Werror -pthread
 CFLAGS_EXTRA ?=
 # libpq's header lives in its own directory (Debian: postgresql/)
-PKG_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags libpq libxml-2.0 2>/dev/null)
 ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS_EXTRA) $(CFLAGS)
-LIBS = -lspf2 -lldns -lopendkim -lpsl -lidn2 -lsqlite3 -lpq -lpcre2-8 -lssl -lcrypto \
-	-pthread
+LIBS = -lspf2 -lldns -lopendkim -lpsl -lidn2 -lsqlite3 -lpq -lpcre2-8 -lxml2 \
+	-lssl -lcrypto -pthread
+# authgate-report only: gzip (zlib) and zip (libzip) report containers
+REPORT_LIBS = -lzip -lz
 MILTER_LIBS = -lmilter
 TEST_LIBS = -lcmocka
 
 LIB_SRC := $(wildcard util/*.c spf/*.c dkim/*.c dmarc/*.c policy/*.c)
 MIL_SRC := $(filter-out milter/main.c milter/nodelay.c,$(wildcard milter/*.c))
+REP_SRC := $(filter-out report/main.c,$(wildcard report/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 CONF_SRC := $(wildcard tests/conformance/*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 MIL_OBJ := $(MIL_SRC:%.c=$(B)/obj/%.o)
+REP_OBJ := $(REP_SRC:%.c=$(B)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 CONF_BIN := $(CONF_SRC:tests/conformance/%.c=$(B)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 
 .PHONY: all tests run check asan deps deps-test clean format
-all: $(B)/authgate
+all: $(B)/authgate $(B)/authgate-report
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -47,6 +51,14 @@ $(B)/libagmilter.a: $(MIL_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(B)/libagreport.a: $(REP_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/authgate-report: $(B)/obj/report/main.o $(B)/libagreport.a \
+		$(B)/libauthgate.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(REPORT_LIBS) $(LIBS)
+
 # libmilter is linked statically so --wrap=accept reaches its accept()
 # calls (milter/nodelay.c: TCP_NODELAY on milter connections)
 $(B)/authgate: $(B)/obj/milter/main.o $(B)/obj/milter/nodelay.o \
@@ -54,27 +66,30 @@ $(B)/authgate: $(B)/obj/milter/main.o $(B)/obj/milter/nodelay.o \
 	$(CC) $(ALL_CFLAGS) -Wl,--wrap=accept -o $@ $^ \
 		-Wl,-Bstatic $(MILTER_LIBS) -Wl,-Bdynamic $(LIBS)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libagmilter.a $(B)/libauthgate.a
+$(B)/tests/%: tests/unit/%.c $(B)/libagreport.a $(B)/libagmilter.a \
+		$(B)/libauthgate.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(TEST_LIBS) $(MILTER_LIBS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(TEST_LIBS) $(MILTER_LIBS) \
+		$(REPORT_LIBS) $(LIBS)
 
 $(B)/tests/%: tests/conformance/%.c $(B)/libauthgate.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/tools/%: tests/tools/%.c $(B)/libauthgate.a
+$(B)/tools/%: tests/tools/%.c $(B)/libagreport.a $(B)/libauthgate.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(B)/libauthgate.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(B)/libagreport.a \
+		$(B)/libauthgate.a $(REPORT_LIBS) $(LIBS)
 
-tests: $(B)/authgate $(UNIT_BIN) $(CONF_BIN) $(TOOL_BIN)
+tests: $(B)/authgate $(B)/authgate-report $(UNIT_BIN) $(CONF_BIN) $(TOOL_BIN)
 
 # Debian packages: to build, and in addition to test.
 BUILD_PKGS = gcc make pkg-config libmilter-dev libssl-dev libopendkim-dev \
 	libspf2-dev libldns-dev libpsl-dev libidn2-dev publicsuffix \
-	libsqlite3-dev libpq-dev libpcre2-dev
+	libsqlite3-dev libpq-dev libpcre2-dev libxml2-dev zlib1g-dev libzip-dev
 TEST_PKGS = libcmocka-dev postfix swaks nsd ldnsutils python3 python3-yaml \
 	python3-dkim libmail-dkim-perl dovecot-core sqlite3 postgresql \
-	procps iproute2
+	procps iproute2 libxml2-utils chromium python3-pil
 
 deps:
 	@sh tests/tools/install-deps.sh $(BUILD_PKGS)
@@ -105,6 +120,7 @@ format:
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJ:.o=.d) $(MIL_OBJ:.o=.d) $(B)/obj/milter/main.d \
+-include $(LIB_OBJ:.o=.d) $(MIL_OBJ:.o=.d) $(REP_OBJ:.o=.d) \
+	$(B)/obj/report/main.d $(B)/obj/milter/main.d \
 	$(B)/obj/milter/nodelay.d \
 	$(TOOL_BIN:=.d)
