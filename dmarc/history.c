@@ -42,7 +42,7 @@ ag_history_opts_defaults(struct ag_history_opts *o)
 void
 ag_history_text_values(const struct ag_history_rec *r, const char *reporter,
 		       const char *vals[AG_HISTORY_NCOLUMNS],
-		       char time_buf[24], char pct_buf[8])
+		       char time_buf[24], char pct_buf[8], char ri_buf[16])
 {
 	unsigned i = 0;
 
@@ -71,6 +71,9 @@ ag_history_text_values(const struct ag_history_rec *r, const char *reporter,
 	vals[i++] = r->spf_scope;
 	vals[i++] = r->spf_result;
 	vals[i++] = reporter;
+	vals[i++] = r->rua;
+	snprintf(ri_buf, 16, "%" PRIu32, r->ri);
+	vals[i++] = ri_buf;
 }
 
 /* terminate - every string of a copied record ends within its array,
@@ -80,7 +83,7 @@ terminate(struct ag_history_rec *r)
 {
 #define T(f) (r->f[sizeof(r->f) - 1] = '\0')
 	T(jobid); T(source_ip); T(header_from); T(envelope_from);
-	T(envelope_to); T(policy_domain); T(adkim); T(aspf); T(p); T(sp);
+	T(envelope_to); T(rua); T(policy_domain); T(adkim); T(aspf); T(p); T(sp);
 	T(np); T(fo); T(result); T(disposition); T(dkim_aligned);
 	T(spf_aligned); T(reasons); T(spf_domain); T(spf_scope);
 	T(spf_result);

@@ -35,6 +35,7 @@
 
 #define AG_HISTORY_MAX_DKIM 8
 #define AG_HISTORY_DOMAIN 256
+#define AG_HISTORY_RUA 1024
 
 struct ag_history_dkim {
 	char domain[AG_HISTORY_DOMAIN];
@@ -70,6 +71,10 @@ struct ag_history_rec {
 	char spf_result[16];
 	unsigned ndkim;
 	struct ag_history_dkim dkim[AG_HISTORY_MAX_DKIM];
+	/* where aggregate reports go: the record's rua= as written ("" when
+	 * none) and ri= in seconds */
+	char rua[AG_HISTORY_RUA];
+	uint32_t ri;
 };
 
 struct ag_history_opts {

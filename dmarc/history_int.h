@@ -22,8 +22,8 @@ struct ag_history_backend {
 	"time, jobid, source_ip, header_from, envelope_from, envelope_to, " \
 	"policy_domain, adkim, aspf, p, sp, np, pct, fo, result, "          \
 	"disposition, dkim_aligned, spf_aligned, reasons, spf_domain, "     \
-	"spf_scope, spf_result, reporter"
-#define AG_HISTORY_NCOLUMNS 23
+	"spf_scope, spf_result, reporter, rua, ri"
+#define AG_HISTORY_NCOLUMNS 25
 
 int ag_history_sqlite_open(struct ag_history_backend *b, const char *path,
 			   struct ag_err *err) AG_MUST_CHECK;
@@ -31,10 +31,11 @@ int ag_history_pg_open(struct ag_history_backend *b, const char *uri,
 		       struct ag_err *err) AG_MUST_CHECK;
 
 /* ag_history_text_values - the record's columns as text, in
- * AG_HISTORY_COLUMNS order (time and pct formatted into bufs) */
+ * AG_HISTORY_COLUMNS order (time, pct and ri formatted into bufs) */
 void ag_history_text_values(const struct ag_history_rec *r,
 			    const char *reporter,
 			    const char *vals[AG_HISTORY_NCOLUMNS],
-			    char time_buf[24], char pct_buf[8]);
+			    char time_buf[24], char pct_buf[8],
+			    char ri_buf[16]);
 
 #endif

@@ -28,7 +28,12 @@ static const char schema[] =
 	"  np TEXT, pct INTEGER, fo TEXT, result TEXT NOT NULL,"
 	"  disposition TEXT NOT NULL, dkim_aligned TEXT, spf_aligned TEXT,"
 	"  reasons TEXT, spf_domain TEXT, spf_scope TEXT, spf_result TEXT,"
-	"  reporter TEXT);"
+	"  reporter TEXT, rua TEXT, ri INTEGER, reported BIGINT);"
+	/* version 1 stores (before aggregate reports were sent) */
+	"ALTER TABLE messages ADD COLUMN IF NOT EXISTS rua TEXT;"
+	"ALTER TABLE messages ADD COLUMN IF NOT EXISTS ri INTEGER;"
+	"ALTER TABLE messages ADD COLUMN IF NOT EXISTS reported BIGINT;"
+	"UPDATE schema_version SET version = 2 WHERE version < 2;"
 	"CREATE INDEX IF NOT EXISTS messages_time ON messages (time);"
 	"CREATE INDEX IF NOT EXISTS messages_from ON messages (header_from);"
 	"CREATE TABLE IF NOT EXISTS dkim ("
@@ -39,7 +44,7 @@ static const char schema[] =
 static const char ins_msg[] =
 	"INSERT INTO messages (" AG_HISTORY_COLUMNS ") VALUES ($1::bigint,"
 	"$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13::integer,$14,$15,$16,$17,"
-	"$18,$19,$20,$21,$22,$23) RETURNING id";
+	"$18,$19,$20,$21,$22,$23,$24,$25::integer) RETURNING id";
 static const char ins_dkim[] =
 	"INSERT INTO dkim (message_id, domain, selector, result) VALUES "
 	"($1::bigint, $2, $3, $4)";
@@ -77,10 +82,11 @@ pg_write(void *ctx, struct ag_history_rec *const *recs, unsigned n,
 		return pg_fail(p, err, "BEGIN");
 	for (unsigned i = 0; i < n && rc == AG_OK; i++) {
 		const char *vals[AG_HISTORY_NCOLUMNS];
-		char tbuf[24], pbuf[8], idbuf[32];
+		char tbuf[24], pbuf[8], rbuf[16], idbuf[32];
 		PGresult *r;
 
-		ag_history_text_values(recs[i], reporter, vals, tbuf, pbuf);
+		ag_history_text_values(recs[i], reporter, vals, tbuf, pbuf,
+				       rbuf);
 		r = PQexecParams(p->conn, ins_msg, AG_HISTORY_NCOLUMNS, NULL,
 				 vals, NULL, NULL, 0);
 		if (PQresultStatus(r) != PGRES_TUPLES_OK ||

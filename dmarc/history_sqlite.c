@@ -31,13 +31,41 @@ static const char schema[] =
 	"  np TEXT, pct INTEGER, fo TEXT, result TEXT NOT NULL,"
 	"  disposition TEXT NOT NULL, dkim_aligned TEXT, spf_aligned TEXT,"
 	"  reasons TEXT, spf_domain TEXT, spf_scope TEXT, spf_result TEXT,"
-	"  reporter TEXT);"
+	"  reporter TEXT, rua TEXT, ri INTEGER, reported INTEGER);"
 	"CREATE INDEX IF NOT EXISTS messages_time ON messages (time);"
 	"CREATE INDEX IF NOT EXISTS messages_from ON messages (header_from);"
 	"CREATE TABLE IF NOT EXISTS dkim ("
 	"  message_id INTEGER NOT NULL REFERENCES messages (id),"
 	"  domain TEXT NOT NULL, selector TEXT, result TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS dkim_message ON dkim (message_id);";
+
+/* upgrade - a version 1 store (before aggregate reports were sent) gets
+ * the columns rua, ri and reported; a table made by this version has
+ * them already, so "duplicate column" errors are expected and ignored */
+static int
+upgrade(sqlite3 *db)
+{
+	static const char *const alter[] = {
+		"ALTER TABLE messages ADD COLUMN rua TEXT",
+		"ALTER TABLE messages ADD COLUMN ri INTEGER",
+		"ALTER TABLE messages ADD COLUMN reported INTEGER",
+	};
+	sqlite3_stmt *st = NULL;
+	int version = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version",
+			       -1, &st, NULL) != SQLITE_OK)
+		return SQLITE_ERROR;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version >= 2)
+		return SQLITE_OK;
+	for (size_t i = 0; i < sizeof(alter) / sizeof(alter[0]); i++)
+		(void)sqlite3_exec(db, alter[i], NULL, NULL, NULL);
+	return sqlite3_exec(db, "UPDATE schema_version SET version = 2",
+			    NULL, NULL, NULL);
+}
 
 static int
 lite_fail(struct lite *l, struct ag_err *err, const char *what)
@@ -57,19 +85,23 @@ lite_write(void *ctx, struct ag_history_rec *const *recs, unsigned n,
 		return lite_fail(l, err, "BEGIN");
 	for (unsigned i = 0; i < n && rc == AG_OK; i++) {
 		const char *vals[AG_HISTORY_NCOLUMNS];
-		char tbuf[24], pbuf[8];
+		char tbuf[24], pbuf[8], rbuf[16];
 		sqlite3_int64 id;
 
-		ag_history_text_values(recs[i], reporter, vals, tbuf, pbuf);
+		ag_history_text_values(recs[i], reporter, vals, tbuf, pbuf,
+				       rbuf);
 		sqlite3_reset(l->ins_msg);
 		for (int c = 0; c < AG_HISTORY_NCOLUMNS; c++) {
-			/* time and pct as integers, the rest as text */
+			/* time, pct and ri as integers, the rest as text */
 			if (c == 0)
 				sqlite3_bind_int64(l->ins_msg, c + 1,
 						   recs[i]->time);
 			else if (c == 12)
 				sqlite3_bind_int(l->ins_msg, c + 1,
 						 (int)recs[i]->pct);
+			else if (c == 24)
+				sqlite3_bind_int64(l->ins_msg, c + 1,
+						   recs[i]->ri);
 			else
 				sqlite3_bind_text(l->ins_msg, c + 1, vals[c],
 						  -1, SQLITE_STATIC);
@@ -162,14 +194,15 @@ ag_history_sqlite_open(struct ag_history_backend *b, const char *path,
 	if (sqlite3_exec(l->db, "PRAGMA journal_mode=WAL;"
 				"PRAGMA synchronous=NORMAL;",
 			 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(l->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+	    sqlite3_exec(l->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    upgrade(l->db) != SQLITE_OK) {
 		rc = ag_err_set(err, AG_EINVAL, "history store %s: %s", path,
 				sqlite3_errmsg(l->db));
 		goto fail;
 	}
 	snprintf(sql, sizeof(sql),
 		 "INSERT INTO messages (" AG_HISTORY_COLUMNS ") VALUES "
-		 "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+		 "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (sqlite3_prepare_v2(l->db, sql, -1, &l->ins_msg, NULL) !=
 		    SQLITE_OK ||
 	    sqlite3_prepare_v2(l->db,

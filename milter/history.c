@@ -129,6 +129,27 @@ ag_milter_history_add(const struct ag_session *s,
 			 ev->rec.fo & AG_DMARC_FO_S ? "s:" : "");
 		if (r->fo[0] != '\0')
 			r->fo[strlen(r->fo) - 1] = '\0';
+		r->ri = ev->rec.ri;
+		for (unsigned i = 0; i < ev->rec.n_rua; i++) {
+			size_t at = strlen(r->rua);
+			char one[AG_HISTORY_RUA];
+
+			/* the size limit stays with its URI ("!10m" kept as
+			 * bytes) for the report tool's RFC 7489 7.1 checks */
+			if (ev->rec.rua[i].max_size != 0)
+				snprintf(one, sizeof(one), "%s!%llu",
+					 ev->rec.rua[i].uri,
+					 (unsigned long long)
+						 ev->rec.rua[i].max_size);
+			else
+				snprintf(one, sizeof(one), "%s",
+					 ev->rec.rua[i].uri);
+			if (at + strlen(one) + 2 >= sizeof(r->rua))
+				break;
+			if (at > 0)
+				r->rua[at++] = ',';
+			cp(r->rua + at, sizeof(r->rua) - at, one);
+		}
 	}
 	cp(r->result, sizeof(r->result), ag_dmarc_result_name(ev->result));
 	/* what was done, not only what the policy asked (RFC 7489

@@ -13,9 +13,12 @@
 
 #include "dmarc/sqldb.h"
 
+struct ag_report_config;
+
 struct ag_report_env {
 	const char *store;	/* history location (HistoryDB of the config) */
 	const char *config;	/* the config file path, for messages */
+	const struct ag_report_config *cfg; /* report/config.h */
 };
 
 int ag_report_send(const struct ag_report_env *env, int argc, char **argv);
