@@ -117,7 +117,8 @@ struct ag_fb_record *ag_feedback_add_record(struct ag_feedback *fb);
  * Refuses (AG_EINVAL with the reason in err, *fb_r NULL): a document that
  * is not well-formed XML or not UTF-8/declared-encoding clean, a DOCTYPE
  * or entity declaration (no XML bombs), a root that is not <feedback>, a
- * missing org_name, report_id, date_range or policy_published/domain, no
+ * missing report_id (an empty org_name is taken from the domain of
+ * <email>), report_id, date_range or policy_published/domain, no
  * <record>, a count or time that is not a non-negative integer (a
  * fraction like "1337270400.0" is read as its integer part), a value over
  * AG_FB_TEXT_MAX, or more than the limits above (AG_ELIMIT). len over
@@ -127,7 +128,9 @@ int ag_feedback_parse(const char *xml, size_t len, struct ag_feedback **fb_r,
 		      struct ag_err *err) AG_MUST_CHECK;
 
 enum ag_fb_format {
-	AG_FB_RFC7489,	/* appendix C: namespace http://dmarc.org/dmarc-xml/0.1,
+	AG_FB_RFC7489,	/* appendix C: root dmarc:feedback in namespace
+			 * http://dmarc.org/dmarc-xml/0.1 (children
+			 * unqualified, as the schema defines them),
 			 * version 1.0, pct, full-form IPv6 addresses */
 	AG_FB_DMARCBIS	/* RFC 9990: urn:ietf:params:xml:ns:dmarc-2.0,
 			 * np, testing, discovery_method, generator */

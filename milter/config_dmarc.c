@@ -104,6 +104,19 @@ k_history_queue(struct ag_config *c, const struct ag_conf_where *w,
 	return AG_OK;
 }
 
+/* k_report - a key of authgate-report (report/config.c checks it); the
+ * milter only accepts it so both read one file */
+static int
+k_report(struct ag_config *c, const struct ag_conf_where *w, const char *v,
+	 struct ag_err *err)
+{
+	(void)c;
+	(void)v;
+	(void)w;
+	(void)err;
+	return AG_OK;
+}
+
 const struct config_key ag_config_dmarc_keys[] = {
 	{ "StateDir", k_state_dir },
 	{ "HistoryDB", k_history_db },
@@ -114,6 +127,12 @@ const struct config_key ag_config_dmarc_keys[] = {
 	{ "RejectMultipleFrom", k_reject_multiple_from },
 	{ "DMARCEnforce", k_enforce },
 	{ "DMARCTempErrorAction", k_temperror },
+	{ "ReportOrgName", k_report },
+	{ "ReportEmail", k_report },
+	{ "ReportExtraContact", k_report },
+	{ "ReportFormat", k_report },
+	{ "ReportSendmail", k_report },
+	{ "ReportSMTP", k_report },
 };
 const unsigned ag_config_dmarc_nkeys =
 	sizeof(ag_config_dmarc_keys) / sizeof(ag_config_dmarc_keys[0]);
