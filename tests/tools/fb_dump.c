@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dmarc/feedback.h"
+#include "report/unpack.h"
 
 static void
 js(const char *s)
@@ -109,6 +110,35 @@ dump(const struct ag_feedback *fb)
 	printf("]}\n");
 }
 
+/* the first aggregate report in the file (XML, gzip, zip, a message) */
+struct first {
+	char *xml;
+	size_t len;
+	char why[600];
+};
+
+static int
+take(void *arg, const struct ag_unpacked *u)
+{
+	struct first *f = arg;
+
+	if (u->kind != AG_UNPACK_AGGREGATE || f->xml != NULL)
+		return 0;
+	if ((f->xml = malloc(u->len + 1)) != NULL) {
+		memcpy(f->xml, u->data, u->len);
+		f->len = u->len;
+	}
+	return 1;
+}
+
+static void
+refused(void *arg, const char *origin, const char *why)
+{
+	struct first *f = arg;
+
+	snprintf(f->why, sizeof(f->why), "%s: %s", origin, why);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -145,6 +175,19 @@ main(int argc, char **argv)
 		len += n;
 	}
 	fclose(f);
+	{
+		struct first fi = { NULL, 0, "" };
+
+		(void)ag_unpack_buffer(path, (unsigned char *)buf, len, take,
+				       refused, &fi);
+		if (fi.xml == NULL) {
+			fprintf(stderr, "%s\n", fi.why);
+			goto done;
+		}
+		free(buf);
+		buf = fi.xml;
+		len = fi.len;
+	}
 	if (ag_feedback_parse(buf, len, &fb, &err) != AG_OK) {
 		fprintf(stderr, "%s\n", err.msg);
 		goto done;
