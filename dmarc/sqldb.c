@@ -26,6 +26,13 @@ ag_sql_is_pg(const struct ag_sql *db)
 	return db->pg;
 }
 
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static bool
 is_pg_uri(const char *where)
 {
@@ -56,6 +63,9 @@ ag_sql_open(struct ag_sql **db_r, const char *where, struct ag_err *err)
 			goto fail;
 		}
 		PQsetClientEncoding(db->conn, "UTF8");
+		/* "already exists, skipping" notices of CREATE ... IF NOT
+		 * EXISTS are not for the user's terminal */
+		PQsetNoticeProcessor(db->conn, quiet, NULL);
 	} else {
 		if (sqlite3_open_v2(where, &db->lite,
 				    SQLITE_OPEN_READWRITE |

@@ -187,8 +187,13 @@ field(char **s)
 	return start;
 }
 
-/* S - a string into the report's arena */
-#define S(fb, v) ag_feedback_str((fb), (v), strlen(v))
+/* S - a string into the report's arena (a function: its argument is
+ * often field(), which must run once) */
+static const char *
+S(struct ag_feedback *fb, const char *v)
+{
+	return ag_feedback_str(fb, v, strlen(v));
+}
 
 /* add_reasons - "type comment; type" into the record */
 static int
