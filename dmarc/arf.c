@@ -131,6 +131,20 @@ feedback_field(void *arg, struct store *s, const char *n, size_t nl,
 #undef F
 	};
 
+	/* Source-IP is an address; a trailing "(host name)" comment is
+	 * not part of it */
+	if (named(n, nl, "Source-IP")) {
+		size_t k = 0;
+
+		while (k < vl && (v[k] == ' ' || v[k] == '\t'))
+			k++;
+		v += k;
+		vl -= k;
+		for (k = 0; k < vl && v[k] != ' ' && v[k] != '\t' && v[k] != '(';
+		     k++)
+			;
+		vl = k;
+	}
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		const char **dst = (const char **)((char *)a + map[i].off);
 

@@ -465,8 +465,13 @@ ag_feedback_parse(const char *xml, size_t len, struct ag_feedback **fb_r,
 
 		if (e != NULL && e->message != NULL)
 			snprintf(msg, sizeof(msg), "%s", e->message);
+		/* libxml2's messages carry newlines (and may quote input
+		 * bytes): one line, printable, for logs and terminals */
+		for (char *q = msg; *q != '\0'; q++)
+			if ((unsigned char)*q < 0x20 || *q == 0x7f)
+				*q = ' ';
 		n = strlen(msg);
-		while (n > 0 && msg[n - 1] == '\n')
+		while (n > 0 && msg[n - 1] == ' ')
 			msg[--n] = '\0';
 		rc = ag_err_set(err, AG_EINVAL, "report refused: not "
 				"well-formed XML at line %d: %s",
