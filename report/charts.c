@@ -268,7 +268,7 @@ ag_chart_failing(FILE *f, const char *id, const struct ag_sources *s)
 		double w = (double)x->fail * FB_BAR / (double)top[0]->fail;
 		int y = 6 + (int)i * FB_ROW;
 
-		snprintf(who, sizeof(who), "%s  %s  %s", x->ip,
+		snprintf(who, sizeof(who), "%s / %s / %s", x->ip,
 			 x->rdns[0] ? x->rdns : "-", x->org);
 		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" "
 			"font-size=\"12\">", FB_LABEL - 8, y + 15);

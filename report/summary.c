@@ -46,6 +46,16 @@ cell(const char *s, size_t width, bool right)
 		printf("%s%*s", buf, (int)(width - n), "");
 }
 
+/* put - s cut and cleaned for the terminal, unpadded */
+static void
+put(const char *s, size_t width)
+{
+	char buf[1024];
+
+	ag_esc_term(buf, sizeof(buf), s, width);
+	fputs(buf, stdout);
+}
+
 /* width_of - the widest value of a text column, within [min, max] */
 static size_t
 width_of(const struct ag_sources *s, size_t off, size_t min, size_t max)
@@ -83,13 +93,13 @@ header(const struct ag_overview *o)
 	printf("Domains covered:  %zu", o->ndom);
 	for (size_t i = 0; i < o->ndom && i < LIST_MAX; i++) {
 		printf("%s", i ? ", " : " (");
-		cell(o->dom[i].domain, 60, false);
+		put(o->dom[i].domain, 60);
 	}
 	printf("%s\n", o->ndom > LIST_MAX ? ", ...)" : o->ndom ? ")" : "");
 	printf("Reporting orgs:   %zu", o->norg);
 	for (size_t i = 0; i < o->norg && i < LIST_MAX; i++) {
 		printf("%s", i ? ", " : " (");
-		cell(o->org[i].name, 40, false);
+		put(o->org[i].name, 40);
 	}
 	printf("%s\n", o->norg > LIST_MAX ? ", ...)" : o->norg ? ")" : "");
 	when(o->first, a);
