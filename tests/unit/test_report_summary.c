@@ -134,7 +134,7 @@ typedef int (*subcmd)(const struct ag_report_env *, int, char **);
 static int
 run(subcmd fn, const char *where, char **out, ...)
 {
-	struct ag_report_env env = { where, "test.conf" };
+	struct ag_report_env env = { where, "test.conf", NULL };
 	char *argv[16];
 	int argc = 0, saved, fd, rc;
 	va_list ap;
