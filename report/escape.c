@@ -75,14 +75,22 @@ void
 ag_esc_csv(FILE *f, const char *s)
 {
 	size_t len = strlen(s);
-	bool quote = strpbrk(s, ",\"\r\n") != NULL ||
-		     (len > 0 && (s[0] == ' ' || s[len - 1] == ' '));
+	/* report text comes from strangers: a cell a spreadsheet would
+	 * run as a formula gets a leading apostrophe (a lone "-" is our
+	 * "none" and stays) */
+	bool formula = len > 0 && strchr("=+@\t\r", s[0]) != NULL;
+	bool quote;
 
+	formula = formula || (len > 1 && s[0] == '-');
+	quote = formula || strpbrk(s, ",\"\r\n") != NULL ||
+		(len > 0 && (s[0] == ' ' || s[len - 1] == ' '));
 	if (!quote) {
 		fputs(s, f);
 		return;
 	}
 	fputc('"', f);
+	if (formula)
+		fputc('\'', f);
 	for (const char *p = s; *p != '\0'; p++) {
 		if (*p == '"')
 			fputc('"', f);

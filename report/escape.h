@@ -20,7 +20,9 @@
 void ag_esc_html(FILE *f, const char *s);
 
 /* ag_esc_csv - one field (RFC 4180): quoted, quotes doubled, when it
- * holds a comma, quote, CR or LF, or starts or ends with a space */
+ * holds a comma, quote, CR or LF, or starts or ends with a space; a
+ * value starting with = + - @ (a spreadsheet formula) also gets a
+ * leading ' inside the quotes */
 void ag_esc_csv(FILE *f, const char *s);
 
 /* ag_esc_json - a JSON string with its quotes (RFC 8259) */
