@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,6 +376,27 @@ has_dtd(const char *xml, size_t len)
 	       memmem(xml, len, "<!ENTITY", 8) != NULL;
 }
 
+/* on_dtd - a DOCTYPE the byte search could not see (UTF-16, other
+ * encodings): stop before any declaration is read */
+static void
+on_dtd(void *ctx, const xmlChar *name, const xmlChar *ext_id,
+       const xmlChar *sys_id)
+{
+	xmlParserCtxtPtr c = ctx;
+
+	(void)name;
+	(void)ext_id;
+	(void)sys_id;
+	*(bool *)c->_private = true;
+	xmlStopParser(c);
+}
+
+static void
+init_once(void)
+{
+	xmlInitParser();
+}
+
 /* walk - the document's elements into the report */
 static int
 walk(struct parse *p, const xmlNode *root)
@@ -437,6 +459,8 @@ ag_feedback_parse(const char *xml, size_t len, struct ag_feedback **fb_r,
 	struct parse p = { .err = err };
 	xmlParserCtxtPtr ctx = NULL;
 	xmlDocPtr doc = NULL;
+	bool saw_dtd = false;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	int rc;
 
 	*fb_r = NULL;
@@ -449,15 +473,25 @@ ag_feedback_parse(const char *xml, size_t len, struct ag_feedback **fb_r,
 		return ag_err_set(err, AG_EINVAL, "report refused: DOCTYPE or "
 				  "entity declarations are not allowed (XML "
 				  "bomb and external entity protection)");
+	/* libxml2 2.9 wants one initialisation before threads parse */
+	pthread_once(&once, init_once);
 	if ((ctx = xmlNewParserCtxt()) == NULL ||
 	    (p.fb = ag_feedback_new()) == NULL) {
 		rc = ag_err_set(err, AG_ENOMEM, "out of memory");
 		goto done;
 	}
+	ctx->_private = &saw_dtd;
+	ctx->sax->internalSubset = on_dtd;
 	doc = xmlCtxtReadMemory(ctx, xml, (int)len, "report.xml", NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR |
 					XML_PARSE_NOWARNING |
 					XML_PARSE_NOCDATA);
+	if (saw_dtd) {
+		rc = ag_err_set(err, AG_EINVAL, "report refused: DOCTYPE or "
+				"entity declarations are not allowed (XML "
+				"bomb and external entity protection)");
+		goto done;
+	}
 	if (doc == NULL || !ctx->wellFormed) {
 		const xmlError *e = xmlCtxtGetLastError(ctx);
 		char msg[256] = "unknown error";

@@ -741,7 +741,11 @@ dispatch(struct ctx *c, const char *origin, const unsigned char *d,
 		gunzip(c, origin, s, n, depth);
 	} else if (n >= 4 && memcmp(s, "PK\3\4", 4) == 0) {
 		unzip(c, origin, d, len, depth);
-	} else if (s[0] == '<') {
+	} else if (s[0] == '<' ||
+		   (n >= 2 && ((s[0] == 0xff && s[1] == 0xfe) ||
+			       (s[0] == 0xfe && s[1] == 0xff)))) {
+		/* XML, also in UTF-16 (a byte-order mark): the parser
+		 * decides */
 		struct ag_unpacked u = { .kind = AG_UNPACK_AGGREGATE,
 					 .origin = origin,
 					 .data = (const char *)d, .len = len };

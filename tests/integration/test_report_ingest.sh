@@ -145,6 +145,9 @@ good = open(os.path.join(os.environ["SAMPLE"]), "rb").read()
 w("bomb.xml", '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">' +
   "".join('<!ENTITY lol%d "%s">' % (i, ("&lol%d;" % (i - 1) if i else "&lol;") * 10) for i in range(10)) +
   ']>\n<feedback><report_metadata><org_name>&lol9;</org_name></report_metadata></feedback>\n')
+w("bomb-utf16.xml", ('<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">' +
+  "".join('<!ENTITY lol%d "%s">' % (i, ("&lol%d;" % (i - 1) if i else "&lol;") * 10) for i in range(10)) +
+  ']>\n<feedback><report_metadata><org_name>&lol9;</org_name></report_metadata></feedback>\n').encode("utf-16"))
 w("xxe.xml", '<?xml version="1.0"?>\n<!DOCTYPE f [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<feedback><report_metadata><org_name>&x;</org_name></report_metadata></feedback>\n')
 # 1 GB of zeros as gzip, made in pieces
 c = zlib.compressobj(9, zlib.DEFLATED, 31)
@@ -194,6 +197,7 @@ hostile() {
 }
 export SAMPLE="$A/example.net!example.com!1529366400!1529452799.xml"
 hostile bomb.xml 'DOCTYPE or entity declarations are not allowed'
+hostile bomb-utf16.xml 'DOCTYPE or entity declarations are not allowed'
 hostile xxe.xml 'DOCTYPE or entity declarations are not allowed'
 hostile gzip-bomb.xml.gz 'gzip expands more than 1000 times'
 hostile zip-bomb.zip 'zip entry expands (past 64 MB|more than 1000 times)'
