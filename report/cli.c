@@ -3,10 +3,13 @@
  */
 #include "report/cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "report/store.h"
 
@@ -62,6 +65,29 @@ ag_report_parse_time(const char *s, int64_t now)
 	return (int64_t)timegm(&tm);
 }
 
+/* own_sidecars - run as root on someone else's SQLite store: SQLite
+ * makes its -wal and -shm files as whoever opens the database first, and
+ * root-owned ones would lock the milter (User) out of its own history */
+static void
+own_sidecars(const char *store)
+{
+	static const char *const ext[] = { "-wal", "-shm" };
+	struct stat st;
+
+	if (geteuid() != 0 || strncmp(store, "postgres", 8) == 0 ||
+	    stat(store, &st) != 0 || st.st_uid == 0)
+		return;
+	for (size_t i = 0; i < 2; i++) {
+		char path[4200];
+
+		snprintf(path, sizeof(path), "%s%s", store, ext[i]);
+		/* best effort: a file that is gone needs no owner */
+		if (chown(path, st.st_uid, st.st_gid) != 0 && errno != ENOENT)
+			fprintf(stderr, "authgate-report: chown %s: %s\n",
+				path, strerror(errno));
+	}
+}
+
 struct ag_sql *
 ag_report_open_store(const struct ag_report_env *env)
 {
@@ -74,5 +100,6 @@ ag_report_open_store(const struct ag_report_env *env)
 		ag_sql_close(db);
 		return NULL;
 	}
+	own_sidecars(env->store);
 	return db;
 }

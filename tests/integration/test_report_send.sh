@@ -107,6 +107,8 @@ EML=$(ls "$T"/dry/*'!bank.test!'*.eml | head -1)
 assert_match "dry run: RFC 7489 subject" "$(grep -m1 '^Subject:' "$EML")" \
 	'^Subject: Report Domain: bank\.test Submitter: [^ ]+ Report-ID: <[^>]+>$'
 assert_match "dry run: gzip attachment" "$(cat "$EML")" 'Content-Type: application/gzip; name="[^"]*!bank\.test![0-9]+![0-9]+![0-9]+\.xml\.gz"'
+assert_eq "dry run as root: the store's files still belong to authgate" \
+	"$(find "$T/run/lite.state" -user root | wc -l)" 0
 assert_eq "dry run: rows not marked" \
 	"$(sqlite3 "$DB" 'SELECT count(*) FROM messages WHERE reported IS NOT NULL')" 0
 "$REP" -c "$CONF" send --period today --dry-run "$T/dry" >/dev/null 2>&1
