@@ -308,6 +308,19 @@ ag_history_close(struct ag_history **hp)
 }
 
 int
+ag_history_prepare(const char *where, struct ag_err *err)
+{
+	struct ag_history_backend be;
+	int rc;
+
+	/* opening a backend creates and upgrades its tables */
+	if ((rc = backend_open(&be, where, err)) != AG_OK)
+		return rc;
+	be.close(be.ctx);
+	return AG_OK;
+}
+
+int
 ag_history_count(const char *where, long *n_r, struct ag_err *err)
 {
 	struct ag_history_backend be;

@@ -110,6 +110,11 @@ void ag_history_stats(struct ag_history *h, struct ag_history_stats *st);
  * seconds), stop the writer, close the store; clears *h */
 void ag_history_close(struct ag_history **h);
 
+/* ag_history_prepare - create the store's tables at where, or upgrade
+ * an older store, without keeping a connection (for the report tool,
+ * which may run before the milter ever wrote) */
+int ag_history_prepare(const char *where, struct ag_err *err) AG_MUST_CHECK;
+
 /* ag_history_count - rows in the messages table of the store at where
  * (a fresh connection; for tools and tests) */
 int ag_history_count(const char *where, long *n_r, struct ag_err *err)

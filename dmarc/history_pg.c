@@ -60,6 +60,13 @@ exec(struct pg *p, const char *sql, ExecStatusType want)
 	return ok;
 }
 
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static int
 pg_fail(struct pg *p, struct ag_err *err, const char *what)
 {
@@ -156,6 +163,10 @@ ag_history_pg_open(struct ag_history_backend *b, const char *uri,
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return ag_err_set(err, AG_ENOMEM, "out of memory");
 	p->conn = PQconnectdb(uri);
+	/* "already exists, skipping" notices of the schema statements are
+	 * not for the log or the report tool's terminal */
+	if (p->conn != NULL)
+		PQsetNoticeProcessor(p->conn, quiet, NULL);
 	if (p->conn == NULL || PQstatus(p->conn) != CONNECTION_OK) {
 		int rc = ag_err_set(err, AG_ETEMP, "history store: cannot "
 				    "connect to PostgreSQL: %s",

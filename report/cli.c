@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dmarc/history.h"
 #include "report/store.h"
 
 /* day_start - 00:00 UTC of the day t falls in */
@@ -94,7 +95,8 @@ ag_report_open_store(const struct ag_report_env *env)
 	struct ag_sql *db = NULL;
 	struct ag_err err = { 0, "" };
 
-	if (ag_sql_open(&db, env->store, &err) != AG_OK ||
+	if (ag_history_prepare(env->store, &err) != AG_OK ||
+	    ag_sql_open(&db, env->store, &err) != AG_OK ||
 	    ag_report_store_init(db, &err) != AG_OK) {
 		fprintf(stderr, "authgate-report: %s\n", err.msg);
 		ag_sql_close(db);

@@ -227,24 +227,6 @@ emit(const char *dir, const char *name, const struct page *pg,
 	return rc;
 }
 
-/* names - as in summary: a resolver problem only costs the names */
-static void
-names(const struct ag_view_opts *vo, struct ag_sources *s)
-{
-	struct ag_dns *dns = NULL;
-	struct ag_err err = { 0, "" };
-	size_t missed;
-
-	if (!vo->no_dns && ag_rdns_new(&dns, vo->ns, vo->nns, &err) != AG_OK)
-		fprintf(stderr, "authgate-report: reverse DNS off: %s\n",
-			err.msg);
-	missed = ag_rdns_fill(dns, s);
-	if (missed > 0)
-		fprintf(stderr, "authgate-report: no reverse DNS answer for "
-			"%zu addresses (shown as -)\n", missed);
-	ag_dns_free(&dns);
-}
-
 /* outputs - the files asked for, page last (it is the one people open) */
 static int
 outputs(const char *dir, bool csv, bool json, const struct page *pg,
@@ -326,7 +308,7 @@ ag_report_html(const struct ag_report_env *env, int argc, char **argv)
 	if ((rc = ag_overview_load(db, &vo.filter, &ov, &err)) != AG_OK)
 		goto fail;
 	have_ov = true;
-	names(&vo, &src);
+	ag_rdns_names(&vo, &src);
 	if ((rc = outputs(dir, csv, json, &pg, db, &vo.filter, &err)) !=
 	    AG_OK)
 		goto fail;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/opt.h"
+
 int
 ag_rdns_new(struct ag_dns **dns_r, const char *const *ns, unsigned nns,
 	    struct ag_err *err)
@@ -123,4 +125,21 @@ ag_rdns_fill(struct ag_dns *dns, struct ag_sources *s)
 	}
 	free(idx);
 	return unanswered;
+}
+
+void
+ag_rdns_names(const struct ag_view_opts *vo, struct ag_sources *s)
+{
+	struct ag_dns *dns = NULL;
+	struct ag_err err = { 0, "" };
+	size_t missed;
+
+	if (!vo->no_dns && ag_rdns_new(&dns, vo->ns, vo->nns, &err) != AG_OK)
+		fprintf(stderr, "authgate-report: reverse DNS off: %s\n",
+			err.msg);
+	missed = ag_rdns_fill(dns, s);
+	if (missed > 0)
+		fprintf(stderr, "authgate-report: no reverse DNS answer for "
+			"%zu addresses (shown as -)\n", missed);
+	ag_dns_free(&dns);
 }

@@ -30,4 +30,14 @@ int ag_rdns_new(struct ag_dns **dns_r, const char *const *ns, unsigned nns,
  */
 size_t ag_rdns_fill(struct ag_dns *dns, struct ag_sources *s);
 
+struct ag_view_opts;
+
+/*
+ * ag_rdns_names - the subcommands' way: a resolver from the view's
+ * options (none with --no-dns), fill, and a warning on stderr for a
+ * resolver that cannot be made or IPs left without an answer; a DNS
+ * problem costs the names, never the report
+ */
+void ag_rdns_names(const struct ag_view_opts *vo, struct ag_sources *s);
+
 #endif

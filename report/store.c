@@ -48,82 +48,11 @@ static const char ddl_lite[] = DDL("INTEGER PRIMARY KEY AUTOINCREMENT",
 				   "INTEGER");
 static const char ddl_pg[] = DDL("BIGSERIAL PRIMARY KEY", "BIGINT");
 
-/* the history's own tables, as dmarc/history_*.c make them, so a report
- * run before the milter ever wrote finds an empty history, not an error */
-static const char hist_lite[] =
-	"CREATE TABLE IF NOT EXISTS messages ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  time INTEGER NOT NULL, jobid TEXT, source_ip TEXT NOT NULL,"
-	"  header_from TEXT NOT NULL, envelope_from TEXT, envelope_to TEXT,"
-	"  policy_domain TEXT, adkim TEXT, aspf TEXT, p TEXT, sp TEXT,"
-	"  np TEXT, pct INTEGER, fo TEXT, result TEXT NOT NULL,"
-	"  disposition TEXT NOT NULL, dkim_aligned TEXT, spf_aligned TEXT,"
-	"  reasons TEXT, spf_domain TEXT, spf_scope TEXT, spf_result TEXT,"
-	"  reporter TEXT, rua TEXT, ri INTEGER, reported INTEGER);"
-	"CREATE TABLE IF NOT EXISTS dkim ("
-	"  message_id INTEGER NOT NULL REFERENCES messages (id),"
-	"  domain TEXT NOT NULL, selector TEXT, result TEXT NOT NULL);";
-static const char hist_pg[] =
-	"CREATE TABLE IF NOT EXISTS messages ("
-	"  id BIGSERIAL PRIMARY KEY,"
-	"  time BIGINT NOT NULL, jobid TEXT, source_ip TEXT NOT NULL,"
-	"  header_from TEXT NOT NULL, envelope_from TEXT, envelope_to TEXT,"
-	"  policy_domain TEXT, adkim TEXT, aspf TEXT, p TEXT, sp TEXT,"
-	"  np TEXT, pct INTEGER, fo TEXT, result TEXT NOT NULL,"
-	"  disposition TEXT NOT NULL, dkim_aligned TEXT, spf_aligned TEXT,"
-	"  reasons TEXT, spf_domain TEXT, spf_scope TEXT, spf_result TEXT,"
-	"  reporter TEXT, rua TEXT, ri INTEGER, reported BIGINT);"
-	"CREATE TABLE IF NOT EXISTS dkim ("
-	"  message_id BIGINT NOT NULL REFERENCES messages (id),"
-	"  domain TEXT NOT NULL, selector TEXT, result TEXT NOT NULL);"
-	"ALTER TABLE messages ADD COLUMN IF NOT EXISTS rua TEXT;"
-	"ALTER TABLE messages ADD COLUMN IF NOT EXISTS ri INTEGER;"
-	"ALTER TABLE messages ADD COLUMN IF NOT EXISTS reported BIGINT;";
-
-static int
-ignore_row(void *arg, int ncol, const char *const *vals)
-{
-	(void)arg;
-	(void)ncol;
-	(void)vals;
-	return 0;
-}
-
-/* lite_upgrade - a version 1 SQLite history lacks rua, ri, reported */
-static int
-lite_upgrade(struct ag_sql *db, struct ag_err *err)
-{
-	static const char *const alter[] = {
-		"ALTER TABLE messages ADD COLUMN rua TEXT",
-		"ALTER TABLE messages ADD COLUMN ri INTEGER",
-		"ALTER TABLE messages ADD COLUMN reported INTEGER",
-	};
-
-	if (ag_sql_query(db, "SELECT rua, ri, reported FROM messages LIMIT 1",
-			 0, NULL, ignore_row, NULL, NULL) == AG_OK)
-		return AG_OK;
-	for (size_t i = 0; i < sizeof(alter) / sizeof(alter[0]); i++) {
-		int rc = ag_sql_exec(db, alter[i], 0, NULL, err);
-
-		/* "duplicate column" when one of them is there already */
-		if (rc != AG_OK && strstr(err->msg, "duplicate") == NULL)
-			return rc;
-	}
-	return AG_OK;
-}
-
 int
 ag_report_store_init(struct ag_sql *db, struct ag_err *err)
 {
-	int rc;
-	bool pg = ag_sql_is_pg(db);
-
-	if ((rc = ag_sql_exec(db, pg ? hist_pg : hist_lite, 0, NULL, err)) !=
-	    AG_OK)
-		return rc;
-	if (!pg && (rc = lite_upgrade(db, err)) != AG_OK)
-		return rc;
-	return ag_sql_exec(db, pg ? ddl_pg : ddl_lite, 0, NULL, err);
+	return ag_sql_exec(db, ag_sql_is_pg(db) ? ddl_pg : ddl_lite, 0, NULL,
+			   err);
 }
 
 /* the first column of the first row, copied */

@@ -2,8 +2,9 @@
  * report/store.h - the tables authgate-report keeps beside the DMARC
  * history (same SQLite file or PostgreSQL database): the aggregate and
  * failure reports others send us, and which history rows we reported.
- * Use:     ag_report_store_init() once per connection (creates what is
- *          missing, upgrades the history table); then the add functions.
+ * Use:     ag_history_prepare() on the location (the history tables,
+ *          dmarc/history.h), then ag_report_store_init() once per
+ *          connection (creates the report tables); then the add functions.
  * Owns:    nothing; the caller owns the connection.
  * Threads: one connection per thread (dmarc/sqldb.h).
  *

@@ -169,25 +169,6 @@ table(const struct ag_sources *s)
 	}
 }
 
-/* names - reverse names unless --no-dns; a resolver problem only costs
- * the names, never the report */
-static void
-names(const struct ag_view_opts *vo, struct ag_sources *s)
-{
-	struct ag_dns *dns = NULL;
-	struct ag_err err = { 0, "" };
-	size_t missed;
-
-	if (!vo->no_dns && ag_rdns_new(&dns, vo->ns, vo->nns, &err) != AG_OK)
-		fprintf(stderr, "authgate-report: reverse DNS off: %s\n",
-			err.msg);
-	missed = ag_rdns_fill(dns, s);
-	if (missed > 0)
-		fprintf(stderr, "authgate-report: no reverse DNS answer for "
-			"%zu addresses (shown as -)\n", missed);
-	ag_dns_free(&dns);
-}
-
 int
 ag_report_summary(const struct ag_report_env *env, int argc, char **argv)
 {
@@ -235,7 +216,7 @@ ag_report_summary(const struct ag_report_env *env, int argc, char **argv)
 			goto fail;
 		have_ov = true;
 	}
-	names(&vo, &src);
+	ag_rdns_names(&vo, &src);
 	if (fmt >= 0) {
 		ag_export_sources(stdout, (enum ag_export_fmt)fmt, &src);
 	} else if (ov.reports == 0) {

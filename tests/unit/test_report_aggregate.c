@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "dmarc/feedback.h"
+#include "dmarc/history.h"
 #include "report/aggregate.h"
 #include "report/cli.h"
 #include "report/mailout.h"
@@ -30,6 +31,7 @@ fresh_store(void)
 
 	snprintf(dbpath, sizeof(dbpath), "/tmp/ag-agg-%d.sqlite", getpid());
 	unlink(dbpath);
+	assert_int_equal(ag_history_prepare(dbpath, &err), AG_OK);
 	assert_int_equal(ag_sql_open(&db, dbpath, &err), AG_OK);
 	assert_int_equal(ag_report_store_init(db, &err), AG_OK);
 	return db;
