@@ -28,6 +28,7 @@ REP_SRC := $(filter-out report/main.c,$(wildcard report/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 CONF_SRC := $(wildcard tests/conformance/*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
+BENCH_SRC := $(wildcard tests/bench/*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 MIL_OBJ := $(MIL_SRC:%.c=$(B)/obj/%.o)
@@ -35,8 +36,9 @@ REP_OBJ := $(REP_SRC:%.c=$(B)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 CONF_BIN := $(CONF_SRC:tests/conformance/%.c=$(B)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 
-.PHONY: all tests run check asan deps deps-test clean format
+.PHONY: all tests run check asan deps deps-test deps-bench bench clean format
 all: $(B)/authgate $(B)/authgate-report
 
 $(B)/obj/%.o: %.c
@@ -81,7 +83,13 @@ $(B)/tools/%: tests/tools/%.c $(B)/libagreport.a $(B)/libauthgate.a
 	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(B)/libagreport.a \
 		$(B)/libauthgate.a $(REPORT_LIBS) $(LIBS)
 
-tests: $(B)/authgate $(B)/authgate-report $(UNIT_BIN) $(CONF_BIN) $(TOOL_BIN)
+# the load client and the null milter (tests/bench/README.md)
+$(B)/bench/%: tests/bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(MILTER_LIBS) -pthread
+
+tests: $(B)/authgate $(B)/authgate-report $(UNIT_BIN) $(CONF_BIN) $(TOOL_BIN) \
+	$(BENCH_BIN)
 
 # Debian packages: to build, and in addition to test.
 BUILD_PKGS = gcc make pkg-config libmilter-dev libssl-dev libopendkim-dev \
@@ -90,6 +98,10 @@ BUILD_PKGS = gcc make pkg-config libmilter-dev libssl-dev libopendkim-dev \
 TEST_PKGS = libcmocka-dev postfix swaks nsd ldnsutils python3 python3-yaml \
 	python3-dkim libmail-dkim-perl dovecot-core sqlite3 postgresql \
 	procps iproute2 libxml2-utils chromium python3-pil
+
+# make bench: the anchors it compares against, and what it measures with
+BENCH_PKGS = nsd ldnsutils python3 python3-dkim procps iproute2 util-linux \
+	openssl opendkim opendkim-tools opendmarc rspamd
 
 deps:
 	@sh tests/tools/install-deps.sh $(BUILD_PKGS)
@@ -114,6 +126,13 @@ asan: deps-test
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh
 
+deps-bench:
+	@sh tests/tools/install-deps.sh $(BUILD_PKGS) $(BENCH_PKGS)
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@B=$(B) bash tests/bench/run.sh
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
@@ -123,4 +142,4 @@ clean:
 -include $(LIB_OBJ:.o=.d) $(MIL_OBJ:.o=.d) $(REP_OBJ:.o=.d) \
 	$(B)/obj/report/main.d $(B)/obj/milter/main.d \
 	$(B)/obj/milter/nodelay.d \
-	$(TOOL_BIN:=.d)
+	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d)
