@@ -23,7 +23,8 @@ MILTER_LIBS = -lmilter
 TEST_LIBS = -lcmocka
 
 LIB_SRC := $(wildcard util/*.c spf/*.c dkim/*.c dmarc/*.c policy/*.c)
-MIL_SRC := $(filter-out milter/main.c milter/nodelay.c,$(wildcard milter/*.c))
+MIL_SRC := $(filter-out milter/main.c milter/nodelay.c milter/sockbuf.c,\
+	$(wildcard milter/*.c))
 REP_SRC := $(filter-out report/main.c,$(wildcard report/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 CONF_SRC := $(wildcard tests/conformance/*.c)
@@ -61,11 +62,13 @@ $(B)/authgate-report: $(B)/obj/report/main.o $(B)/libagreport.a \
 		$(B)/libauthgate.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(REPORT_LIBS) $(LIBS)
 
-# libmilter is linked statically so --wrap=accept reaches its accept()
-# calls (milter/nodelay.c: TCP_NODELAY on milter connections)
+# libmilter is linked statically so --wrap reaches its accept() calls
+# (milter/nodelay.c: TCP_NODELAY on milter connections) and its read(),
+# poll() and close() (milter/sockbuf.c: a read buffer per connection)
+MILTER_WRAP = -Wl,--wrap=accept,--wrap=read,--wrap=poll,--wrap=close
 $(B)/authgate: $(B)/obj/milter/main.o $(B)/obj/milter/nodelay.o \
-		$(B)/libagmilter.a $(B)/libauthgate.a
-	$(CC) $(ALL_CFLAGS) -Wl,--wrap=accept -o $@ $^ \
+		$(B)/obj/milter/sockbuf.o $(B)/libagmilter.a $(B)/libauthgate.a
+	$(CC) $(ALL_CFLAGS) $(MILTER_WRAP) -o $@ $^ \
 		-Wl,-Bstatic $(MILTER_LIBS) -Wl,-Bdynamic $(LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libagreport.a $(B)/libagmilter.a \
@@ -141,5 +144,5 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(MIL_OBJ:.o=.d) $(REP_OBJ:.o=.d) \
 	$(B)/obj/report/main.d $(B)/obj/milter/main.d \
-	$(B)/obj/milter/nodelay.d \
+	$(B)/obj/milter/nodelay.d $(B)/obj/milter/sockbuf.d \
 	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "milter/config_int.h"
+#include "milter/metrics.h"
 #include "policy/authres.h"
 #include "util/conffile.h"
 
@@ -92,6 +93,19 @@ k_pidfile(struct ag_config *c, const struct ag_conf_where *w, const char *v,
 {
 	return ag_config_copy(c->pidfile, sizeof(c->pidfile), w, "PidFile", v,
 			   err);
+}
+
+static int
+k_metrics_listen(struct ag_config *c, const struct ag_conf_where *w,
+		 const char *v, struct ag_err *err)
+{
+	struct ag_err why = { 0, "" };
+
+	if (ag_metrics_check_listen(v, &why) != AG_OK)
+		return ag_err_set(err, AG_EINVAL, "%s:%u: %s", w->file,
+				  w->line, why.msg);
+	return ag_config_copy(c->metrics_listen, sizeof(c->metrics_listen),
+			      w, "MetricsListen", v, err);
 }
 
 static int
@@ -370,6 +384,7 @@ static const struct config_key config_keys[] = {
 	{ "SocketGroup", k_socket_group },
 	{ "User", k_user },
 	{ "PidFile", k_pidfile },
+	{ "MetricsListen", k_metrics_listen },
 	{ "ShutdownTimeout", k_shutdown_timeout },
 	{ "LogLevel", k_log_level },
 	{ "Syslog", k_syslog },

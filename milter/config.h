@@ -54,6 +54,7 @@ struct ag_config {
 	char socket_group[256];
 	char user[256];
 	char pidfile[AG_CONFIG_STR_MAX];
+	char metrics_listen[128];	/* "" off; loopback only (metrics.h) */
 	unsigned shutdown_timeout_s;
 
 	/* logging */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "milter/decide.h"
+#include "milter/metrics.h"
 #include "util/log.h"
 
 /* eom_edits - the header edits, in order; false when libmilter refused */
@@ -111,6 +112,7 @@ ag_eom(SMFICTX *ctx, struct ag_session *s)
 	if (o.quarantine[0] != '\0' && o.verdict == AG_OUT_ACCEPT)
 		o.log_verdict = "quarantine";
 	ag_outcome_log(s, &o);
+	ag_metrics_message(s, &o);
 	ag_outcome_free(&o);
 	ag_session_msg_reset(s);
 	return ret;

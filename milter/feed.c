@@ -33,8 +33,15 @@ ag_feed_connect(struct ag_config *cfg, const char *hostname,
 	struct ag_session *s = cfg != NULL ? ag_session_new_cfg(cfg)
 					   : ag_session_new();
 
-	if (s == NULL)
-		return NULL;
+	if (s != NULL)
+		ag_feed_connect_to(s, hostname, sa);
+	return s;
+}
+
+void
+ag_feed_connect_to(struct ag_session *s, const char *hostname,
+		   const struct sockaddr *sa)
+{
 	ag_session_copy(s->hostname, sizeof(s->hostname), hostname);
 	if (sa != NULL && sa->sa_family == AF_INET) {
 		memcpy(&s->addr, sa, sizeof(struct sockaddr_in));
@@ -54,7 +61,6 @@ ag_feed_connect(struct ag_config *cfg, const char *hostname,
 	s->internal = !s->have_addr ||
 		      ag_cidr_match(s->cfg->internal_hosts,
 				    (struct sockaddr *)&s->addr);
-	return s;
 }
 
 void

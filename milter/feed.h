@@ -22,6 +22,10 @@
 struct ag_session *ag_feed_connect(struct ag_config *cfg,
 				   const char *hostname,
 				   const struct sockaddr *sa);
+/* ag_feed_connect_to - the same for a session made earlier (at option
+ * negotiation) */
+void ag_feed_connect_to(struct ag_session *s, const char *hostname,
+			const struct sockaddr *sa);
 void ag_feed_helo(struct ag_session *s, const char *helo);
 /* ag_feed_tls - the MTA's {tls_version} and {cipher} (NULL: none) */
 void ag_feed_tls(struct ag_session *s, const char *version,

@@ -50,6 +50,15 @@ ag_milter_history_open(const struct ag_config *cfg, struct ag_err *err)
 			       err);
 }
 
+bool
+ag_milter_history_stats(struct ag_history_stats *st)
+{
+	if (history == NULL)
+		return false;
+	ag_history_stats(history, st);
+	return true;
+}
+
 void
 ag_milter_history_close(void)
 {

@@ -11,7 +11,10 @@
 #ifndef AG_MILTER_HISTORY_H
 #define AG_MILTER_HISTORY_H
 
+#include <stdbool.h>
+
 #include "dmarc/evaluate.h"
+#include "dmarc/history.h"
 #include "milter/session.h"
 
 int ag_milter_history_prepare(const struct ag_config *cfg,
@@ -26,5 +29,8 @@ void ag_milter_history_add(const struct ag_session *s,
 			   enum ag_dmarc_policy applied,
 			   const char *override);
 void ag_milter_history_close(void);
+/* ag_milter_history_stats - the writer's counters; false when no
+ * history is kept */
+bool ag_milter_history_stats(struct ag_history_stats *st);
 
 #endif

@@ -29,6 +29,7 @@
 #include "milter/config.h"
 #include "milter/daemon.h"
 #include "milter/history.h"
+#include "milter/metrics.h"
 #include "milter/snapshot.h"
 #include "milter/testmode.h"
 #include "util/log.h"
@@ -261,6 +262,8 @@ start_milter(const struct ag_config *cfg, int foreground, struct ag_err *err)
 	started_pidfile = cfg->pidfile[0] != '\0';
 	if ((rc = ag_milter_history_prepare(cfg, err)) != AG_OK)
 		return rc;
+	if ((rc = ag_metrics_start(cfg->metrics_listen, err)) != AG_OK)
+		return rc;
 	if ((rc = ag_daemon_drop_privileges(cfg, err)) != AG_OK)
 		return rc;
 	/* the store's files belong to User */
@@ -380,6 +383,7 @@ main(int argc, char **argv)
 	main_loop(o.foreground);
 	pthread_join(tid, NULL);
 	wait_for_sessions(cfg->shutdown_timeout_s);
+	ag_metrics_stop();
 	ag_milter_history_close();	/* flushes the queue */
 	status = milter_ret == MI_SUCCESS ? 0 : 1;
 	ag_log(AG_LOG_NOTICE, "stopped");

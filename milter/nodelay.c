@@ -7,8 +7,10 @@
  * OpenDKIM stall DESIGN.md records). libmilter offers no hook to reach its
  * sockets, so authgate links libmilter statically with --wrap=accept and
  * every accepted socket passes through here. Unix sockets refuse the
- * option harmlessly.
+ * option harmlessly. The socket also gets its read buffer (sockbuf.c).
  */
+#include "milter/sockbuf.h"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -21,8 +23,10 @@ __wrap_accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	int s = __real_accept(fd, addr, len), one = 1;
 
-	if (s >= 0)
+	if (s >= 0) {
 		(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one,
 				 sizeof(one));
+		ag_sockbuf_register(s);
+	}
 	return s;
 }

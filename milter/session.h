@@ -111,6 +111,8 @@ struct ag_session {
 	bool have_addr;
 	bool internal;
 	bool explain;		/* authgate --test: gather every fact */
+	bool connected;		/* xxfi_connect ran (counted as active) */
+	unsigned long noreply;	/* SMFIP_NR_* the MTA agreed to */
 	char tls_version[64];
 	char tls_cipher[128];
 	struct ag_message msg;

@@ -26,6 +26,7 @@ struct ag_dns {
 	atomic_ulong queries;
 	atomic_ulong cache_hits;
 	atomic_ulong network_queries;
+	atomic_ulong timeouts;
 };
 
 /* a checked query name in its three forms */
@@ -177,6 +178,7 @@ dns_create(struct ag_dns **dns_r, const struct ag_dns_config *cfg,
 	atomic_init(&dns->queries, 0);
 	atomic_init(&dns->cache_hits, 0);
 	atomic_init(&dns->network_queries, 0);
+	atomic_init(&dns->timeouts, 0);
 	if (cfg->cache_entries > 0 &&
 	    (rc = ag_dns_cache_new(&dns->cache, cfg->cache_entries)) !=
 		    AG_OK) {
@@ -276,6 +278,7 @@ ag_dns_stats(struct ag_dns *dns, struct ag_dns_stats *st_r)
 	st_r->queries = atomic_load(&dns->queries);
 	st_r->cache_hits = atomic_load(&dns->cache_hits);
 	st_r->network_queries = atomic_load(&dns->network_queries);
+	st_r->timeouts = atomic_load(&dns->timeouts);
 	st_r->cache_entries =
 		dns->cache != NULL ? ag_dns_cache_count(dns->cache) : 0;
 }
@@ -335,6 +338,8 @@ ag_dns_query(struct ag_dns *dns, const char *name, uint16_t type,
 	atomic_fetch_add(&dns->network_queries, 1);
 	if ((rc = dns_resolve(dns, &n, type, &ans)) != AG_OK)
 		goto out;
+	if (ans->status == AG_DNS_TIMEOUT)
+		atomic_fetch_add(&dns->timeouts, 1);
 	if (dns->cache != NULL)
 		ag_dns_cache_put(dns->cache, n.key, type, ans);
 done:

@@ -148,6 +148,7 @@ struct ag_dns_stats {
 	unsigned long queries;
 	unsigned long cache_hits;
 	unsigned long network_queries;
+	unsigned long timeouts;		/* lookups that got no answer in time */
 	unsigned long cache_entries;
 };
 void ag_dns_stats(struct ag_dns *dns, struct ag_dns_stats *st_r);
