@@ -360,10 +360,7 @@ open_peers(struct worker *w)
 	for (i = 0; i < o->nsock; i++) {
 		struct peer *p = &w->peer[i];
 
-		p->conn.fd = -1;
 		p->done = false;
-		if (p->pend.max == 0)
-			mt_buf_init(&p->pend, MT_MESSAGE_MAX, "output");
 		if (mt_conn_open(&p->conn, o->sock[i], o->timeout) != 0)
 			goto fail;
 		put32(neg, 6);
@@ -572,6 +569,10 @@ worker_run(void *arg)
 	enum verdict v;
 	int k;
 
+	for (k = 0; k < o->nsock; k++) {
+		w->peer[k].conn.fd = -1;	/* calloc's 0 is stdin */
+		mt_buf_init(&w->peer[k].pend, MT_MESSAGE_MAX, "output");
+	}
 	mt_buf_init(&w->out, MT_MESSAGE_MAX, "command");
 	mt_buf_init(&w->in, MT_PACKET_MAX, "reply");
 	mt_buf_init(&w->mac, MT_MESSAGE_MAX, "macros");

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """tests/bench/mkmsg.py KEY DIR - the benchmark's messages.
 
-in-4k.eml / in-100k.eml: inbound mail from user@bench.test, about 4 KB and
+in-4k.eml / in-100k.eml: inbound mail from user@bench.example, about 4 KB and
 100 KB, DKIM-signed by dkimpy (relaxed/relaxed, selector rsa, KEY), so
 every verifier measured checks a third party's signature.
 in-4k-ar.eml: in-4k.eml carrying OpenDKIM's result (authserv-id
@@ -22,14 +22,14 @@ TEXT = (
 
 def message(size, signed, key):
     head = (
-        "Received: from mail.bench.test (mail.bench.test [192.0.2.10])\n"
-        "\tby relay.bench.test (Postfix) with ESMTPS id 4XyZ1234\n"
+        "Received: from mail.bench.example (mail.bench.example [192.0.2.10])\n"
+        "\tby relay.bench.example (Postfix) with ESMTPS id 4XyZ1234\n"
         "\tfor <user@authgate.test>; Mon, 2 Nov 2026 10:00:00 +0000\n"
-        "From: Bench User <user@bench.test>\n"
+        "From: Bench User <user@bench.example>\n"
         "To: Someone <user@authgate.test>\n"
         "Subject: Weekly operations minutes\n"
         "Date: Mon, 2 Nov 2026 10:00:00 +0000\n"
-        "Message-ID: <bench-%d@bench.test>\n"
+        "Message-ID: <bench-%d@bench.example>\n"
         "MIME-Version: 1.0\n"
         "Content-Type: text/plain; charset=utf-8\n"
         "Content-Transfer-Encoding: 8bit\n" % size
@@ -40,7 +40,7 @@ def message(size, signed, key):
     body += "Regards,\nBench\n"
     msg = (head + "\n" + body).replace("\n", "\r\n").encode()
     if signed:
-        sig = dkim.sign(msg, b"rsa", b"bench.test", key,
+        sig = dkim.sign(msg, b"rsa", b"bench.example", key,
                         canonicalize=(b"relaxed", b"relaxed"),
                         include_headers=[b"from", b"to", b"subject",
                                          b"date", b"message-id",
@@ -58,7 +58,7 @@ def main():
     open(out + "/in-100k.eml", "wb").write(message(102400, True, key))
     open(out + "/out-4k.eml", "wb").write(message(4096, False, key))
     ar = (b"Authentication-Results: bench-dkim;\r\n\tdkim=pass (2048-bit key; "
-          b"unprotected) header.d=bench.test header.i=@bench.test "
+          b"unprotected) header.d=bench.example header.i=@bench.example "
           b"header.a=rsa-sha256 header.s=rsa\r\n")
     open(out + "/in-4k-ar.eml", "wb").write(ar + in4)
 

@@ -164,7 +164,7 @@ def main():
       "message, as Postfix sends them; Postfix-like macros), then "
       "reconnects. Latency: from MAIL FROM to the last milter's "
       "end-of-message reply." % (o.warm, o.secs))
-    w("- Messages: a 4 KB and a 100 KB text message from user@bench.test "
+    w("- Messages: a 4 KB and a 100 KB text message from user@bench.example "
       "(SPF pass for 192.0.2.10, DKIM-signed by dkimpy with RSA-2048, "
       "DMARC p=reject, so every check passes); the OpenDMARC-alone run "
       "gets the 4 KB message with OpenDKIM's Authentication-Results "
@@ -199,6 +199,8 @@ def main():
             verdicts = ", ".join("%s %s" % (v, d[v]) for v in (
                 "accept", "quarantine", "reject", "tempfail", "discard",
                 "error") if d.get(v, "0") != "0") or "-"
+            if d.get("died"):
+                verdicts += "; **the milter crashed during the run**"
             w("| %s | %d | %.0f | %s | %s | %s | %s | %.1f |" % (
                 CONFIG_NAMES.get(k[0], k[0]), k[2], float(d["rate"]),
                 ms(d["p50_us"]), ms(d["p95_us"]), ms(d["p99_us"]),

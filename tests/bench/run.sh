@@ -73,7 +73,7 @@ RESULTS="$T/results.tsv"
 for k in rsa ed; do
 	alg=rsa
 	[ $k = ed ] && alg=ed25519
-	"$AUTHGATE" keygen -d bench.test -s $k -a $alg -o "$T/keys/$k.pem" \
+	"$AUTHGATE" keygen -d bench.example -s $k -a $alg -o "$T/keys/$k.pem" \
 		>"$T/keys/$k.record" 2>"$T/keys/$k.err" ||
 		bench_die "authgate keygen $k: $(cat "$T/keys/$k.err")"
 done
@@ -83,10 +83,10 @@ record() {	# the TXT data of the record keygen printed
 	dns_txt "$r"
 }
 {
-	cat "$BENCH_DIR/zones/bench.test.zone"
+	cat "$BENCH_DIR/zones/bench.example.zone"
 	echo "rsa._domainkey IN TXT $(record "$T/keys/rsa.pem")"
 	echo "ed._domainkey IN TXT $(record "$T/keys/ed.pem")"
-} >"$T/zones/bench.test.zone"
+} >"$T/zones/bench.example.zone"
 cp "$BENCH_DIR/zones/2.0.192.in-addr.arpa.zone" "$T/zones/"
 cat >"$T/nsd.conf" <<EOF
 server:
@@ -109,8 +109,8 @@ server:
 remote-control:
 	control-enable: no
 zone:
-	name: "bench.test"
-	zonefile: "bench.test.zone"
+	name: "bench.example"
+	zonefile: "bench.example.zone"
 zone:
 	name: "2.0.192.in-addr.arpa"
 	zonefile: "2.0.192.in-addr.arpa.zone"
@@ -120,10 +120,10 @@ ss -Hlun "sport = :53" | grep -q "$DNS_ADDR:53\|0.0.0.0:53\|\*:53" &&
 $PIN_C nsd -d -c "$T/nsd.conf" >"$T/logs/nsd.out" 2>&1 &
 IT_BG_PIDS+=($!)
 for i in $(seq 50); do
-	drill @"$DNS_ADDR" bench.test TXT 2>/dev/null | grep -q 'v=spf1' && break
+	drill @"$DNS_ADDR" bench.example TXT 2>/dev/null | grep -q 'v=spf1' && break
 	sleep 0.1
 done
-drill @"$DNS_ADDR" rsa._domainkey.bench.test TXT 2>/dev/null | grep -q 'p=' ||
+drill @"$DNS_ADDR" rsa._domainkey.bench.example TXT 2>/dev/null | grep -q 'p=' ||
 	bench_die "nsd does not serve the bench zone: $(tail -3 "$T/logs/nsd.log")"
 echo "nameserver $DNS_ADDR" >"$T/resolv.conf"
 
@@ -155,6 +155,20 @@ stop_pids() {
 	it_kill "$@"
 }
 
+# tmpl NAME DEST [KEY=VALUE...] - tests/bench/anchors/NAME with @DIR@,
+# @DNS@ and each @KEY@ replaced
+tmpl() {
+	local src="$BENCH_DIR/anchors/$1" dst=$2 kv args=()
+	shift 2
+	[ -f "$src" ] || bench_die "missing $src"
+	args=(-e "s|@DIR@|$T|g" -e "s|@DNS@|$DNS_ADDR|g")
+	for kv in "$@"; do
+		args+=(-e "s|@${kv%%=*}@|${kv#*=}|g")
+	done
+	sed "${args[@]}" "$src" >"$dst" || bench_die "cannot write $dst"
+	chmod 644 "$dst"
+}
+
 start_null() {
 	free_port || bench_die "no port"
 	NULL_PORT=$FREE_PORT
@@ -177,7 +191,7 @@ ag_bench_conf() {
 		echo "StateDir $T/run/$name.state"
 		echo "Rules $ROOT/conf/rules.example"
 		echo "Nameservers $DNS_ADDR"
-		echo "AuthservID mx.bench.test"
+		echo "AuthservID mx.bench.example"
 		echo "Syslog no"
 		echo "LogStderr yes"
 		printf '%s\n' "$@"
@@ -201,32 +215,7 @@ start_opendkim() {	# MODE (s|v)
 	free_port || bench_die "no port"
 	ODKIM_PORT=$FREE_PORT
 	install -o opendkim -m 600 "$T/keys/rsa.pem" "$T/keys/odkim-rsa.pem"
-	# OpenDKIM resolves through libunbound, which answers NXDOMAIN for
-	# the special-use name test. and never asks 127/8 unless told
-	cat >"$T/unbound.conf" <<EOF
-server:
-	do-ip6: no
-	do-not-query-localhost: no
-	module-config: "iterator"
-	local-zone: "test." nodefault
-	local-zone: "in-addr.arpa." nodefault
-EOF
-	cat >"$T/$name.conf" <<EOF
-Syslog no
-Mode $mode
-Socket inet:$ODKIM_PORT@127.0.0.1
-PidFile $T/run/$name.pid
-UserID opendkim
-AuthservID bench-dkim
-Nameservers $DNS_ADDR
-ResolverConfiguration $T/unbound.conf
-QueryCache yes
-Canonicalization relaxed/relaxed
-Domain bench.test
-Selector rsa
-KeyFile $T/keys/odkim-rsa.pem
-InternalHosts 127.0.0.1
-EOF
+	tmpl opendkim.conf "$T/$name.conf" MODE="$mode" PORT="$ODKIM_PORT"
 	$PIN_M opendkim -f -x "$T/$name.conf" >"$T/logs/$name.log" 2>&1 &
 	ODKIM_PID=$!
 	wait_port "$ODKIM_PORT" "$name"
@@ -237,20 +226,7 @@ start_opendmarc() {
 	ODMARC_PORT=$FREE_PORT
 	touch "$T/run/opendmarc.history"
 	chown opendmarc "$T/run/opendmarc.history"
-	cat >"$T/opendmarc.conf" <<EOF
-Syslog false
-Socket inet:$ODMARC_PORT@127.0.0.1
-PidFile $T/run/opendmarc.pid
-UserID opendmarc
-AuthservID mx.bench.test
-TrustedAuthservIDs bench-dkim
-SPFSelfValidate true
-SPFIgnoreResults true
-IgnoreAuthenticatedClients true
-PublicSuffixList /usr/share/publicsuffix/public_suffix_list.dat
-HistoryFile $T/run/opendmarc.history
-RejectFailures false
-EOF
+	tmpl opendmarc.conf "$T/opendmarc.conf" PORT="$ODMARC_PORT"
 	# OpenDMARC and its libspf2 use the system resolver: give it a
 	# resolv.conf naming the bench DNS server, in its own mount namespace
 	$PIN_M unshare -m sh -c "mount --bind '$T/resolv.conf' /etc/resolv.conf &&
@@ -269,33 +245,12 @@ start_rspamd() {
 	local cport=$FREE_PORT
 	mkdir -p "$d/local.d" "$d/override.d" "$d/run" "$d/db" "$d/log"
 	chown -R _rspamd "$d/run" "$d/db" "$d/log"
-	cat >"$d/override.d/worker-proxy.inc" <<EOF
-bind_socket = "127.0.0.1:$RSPAMD_PORT";
-milter = yes;
-timeout = 120s;
-upstream "local" {
-  default = yes;
-  self_scan = yes;
-}
-count = 1;
-EOF
-	echo "bind_socket = \"127.0.0.1:$nport\"; count = 1;" >"$d/override.d/worker-normal.inc"
-	echo "bind_socket = \"127.0.0.1:$cport\"; count = 1;" >"$d/override.d/worker-controller.inc"
-	cat >"$d/local.d/options.inc" <<EOF
-dns {
-  nameserver = ["$DNS_ADDR:53"];
-  timeout = 2s;
-  retransmits = 2;
-}
-EOF
-	cat >"$d/local.d/logging.inc" <<EOF
-type = "file";
-filename = "$d/log/rspamd.log";
-level = "error";
-EOF
-	cat >"$d/local.d/milter_headers.conf" <<EOF
-use = ["authentication-results"];
-EOF
+	tmpl rspamd/worker-proxy.inc "$d/override.d/worker-proxy.inc" PORT="$RSPAMD_PORT"
+	tmpl rspamd/worker-normal.inc "$d/override.d/worker-normal.inc" NPORT="$nport"
+	tmpl rspamd/worker-controller.inc "$d/override.d/worker-controller.inc" CPORT="$cport"
+	tmpl rspamd/options.inc "$d/local.d/options.inc"
+	tmpl rspamd/logging.inc "$d/local.d/logging.inc"
+	tmpl rspamd/milter_headers.conf "$d/local.d/milter_headers.conf"
 	$PIN_M rspamd -f -u _rspamd -g _rspamd -c /etc/rspamd/rspamd.conf \
 		--var "LOCAL_CONFDIR=$d" --var "RUNDIR=$d/run" \
 		--var "DBDIR=$d/db" --var "LOGDIR=$d/log" \
@@ -313,8 +268,17 @@ run() {
 	shift 6
 	printf '%s %s c%s ... ' "$config" "$workload" "$conc" >&2
 	line=$($PIN_C "$CLIENT" -n "$conc" -c 10 -d "$SECS" -w "$WARM" \
-		-t 30 "$@" 2>"$T/logs/client.err") ||
-		bench_die "client failed for $config/$workload: $(tail -3 "$T/logs/client.err")"
+		-t 30 "$@" 2>"$T/logs/client.err")
+	if [ -z "$line" ]; then
+		echo "bench: $config/$workload c$conc: the client failed: $(tail -2 "$T/logs/client.err" | tr '\n' ' ')" >&2
+		line="result conns=$conc secs=$SECS msgs=0 rate=0 p50_us=0 p95_us=0 p99_us=0 max_us=0 error=1"
+	fi
+	# a milter that died during the run (an anchor crashing under load)
+	for f in $pids; do
+		kill -0 "$f" 2>/dev/null && continue
+		echo "bench: $config/$workload c$conc: the milter (pid $f) died during the run: $(tail -2 "$T/logs/"*.log 2>/dev/null | grep -iE 'fatal|error|segm' | head -1)" >&2
+		line="$line died=1"
+	done
 	rss=$(rss_kb $pids)
 	echo "$line" | sed 's/^result //' >&2
 	printf '%s\t%s\t%s\t%s\trss_kb=%s\n' "$config" "$workload" "$conc" \
@@ -345,10 +309,10 @@ IN4="$T/msg/in-4k.eml"
 IN100="$T/msg/in-100k.eml"
 INAR4="$T/msg/in-4k-ar.eml"
 OUT4="$T/msg/out-4k.eml"
-# inbound: from a host inside bench.test's SPF record, HELO with an A
+# inbound: from a host inside bench.example's SPF record, HELO with an A
 # record and a PTR; outbound: authenticated submission
-INB=(-a 192.0.2.10 -H mail.bench.test -e mail.bench.test -f user@bench.test -r user@authgate.test)
-OUTB=(-a 192.0.2.10 -H mail.bench.test -e mail.bench.test -f user@bench.test -r someone@elsewhere.test -u user)
+INB=(-a 192.0.2.10 -H mail.bench.example -e mail.bench.example -f user@bench.example -r user@authgate.test)
+OUTB=(-a 192.0.2.10 -H mail.bench.example -e mail.bench.example -f user@bench.example -r someone@elsewhere.test -u user)
 
 for conc in 1 16; do
 	if want null; then
@@ -372,14 +336,14 @@ if want authgate; then
 	stop_pids "$AG_BPID"
 	install -o authgate -m 600 "$T/keys/rsa.pem" "$T/keys/ag-rsa.pem"
 	install -o authgate -m 600 "$T/keys/ed.pem" "$T/keys/ag-ed.pem"
-	start_ag ag-sign "Domain bench.test" "Selector rsa" "KeyFile $T/keys/ag-rsa.pem"
+	start_ag ag-sign "Domain bench.example" "Selector rsa" "KeyFile $T/keys/ag-rsa.pem"
 	for conc in 1 16; do
 		run authgate sign-rsa $conc signed "$AG_BPID" -- -s "inet:$AG_BPORT@127.0.0.1" "${OUTB[@]}" "$OUT4"
 	done
 	stop_pids "$AG_BPID"
-	printf 'rsa._domainkey.bench.test bench.test:rsa:%s\ned._domainkey.bench.test bench.test:ed:%s\n' \
+	printf 'rsa._domainkey.bench.example bench.example:rsa:%s\ned._domainkey.bench.example bench.example:ed:%s\n' \
 		"$T/keys/ag-rsa.pem" "$T/keys/ag-ed.pem" >"$T/KeyTable"
-	printf '*@bench.test rsa._domainkey.bench.test\n*@bench.test ed._domainkey.bench.test\n' >"$T/SigningTable"
+	printf '*@bench.example rsa._domainkey.bench.example\n*@bench.example ed._domainkey.bench.example\n' >"$T/SigningTable"
 	start_ag ag-dual "KeyTable file:$T/KeyTable" "SigningTable refile:$T/SigningTable" "MultipleSignatures yes"
 	for conc in 1 16; do
 		run authgate sign-rsa-ed25519 $conc signed "$AG_BPID" -- -s "inet:$AG_BPORT@127.0.0.1" "${OUTB[@]}" "$OUT4"
