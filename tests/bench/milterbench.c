@@ -60,6 +60,7 @@
 #define BENCH_MSGS_MAX 10000
 #define BENCH_LAT_MAX (1024 * 1024)
 #define BENCH_ADDED_MAX 32	/* headers added per message, all milters */
+#define BENCH_PEND_MAX (256 * 1024)	/* output held before a write */
 #define BENCH_CHUNK 65535	/* Postfix's MILTER_CHUNK_SIZE */
 
 enum verdict {
@@ -74,6 +75,7 @@ struct opts {
 	const char *sock[BENCH_MILTERS_MAX];
 	int nsock;
 	int conns, per_conn, timeout, idle;
+	unsigned long max_msgs;	/* per connection thread; 0: no limit */
 	double secs, warm;
 	const char *addr, *client_name, *helo, *from, *rcpt, *auth;
 	const char *myhostname;
@@ -100,7 +102,7 @@ struct worker {
 	uint64_t measured, signed_, spf_pass, dkim_pass, dmarc_pass;
 	uint32_t *lat;		/* microseconds, in the window */
 	size_t nlat;
-	unsigned long seq;
+	unsigned long seq, sent;
 	bool quarantined, signed_now;
 	int ar_spf, ar_dkim, ar_dmarc;
 	/* headers the milters before this one added to the current message
@@ -141,6 +143,8 @@ get32(const char *s)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
+static int flush(struct peer *p);
+
 /*
  * queue - add one packet to the milter's pending output. Like Postfix's
  * milter8 (one stream buffer flushed when a reply is due), packets are
@@ -154,8 +158,12 @@ queue(struct peer *p, char cmd, const void *data, size_t len)
 
 	put32(head, (uint32_t)len + 1);
 	head[4] = (unsigned char)cmd;
-	return mt_buf_append(&p->pend, head, sizeof head) == 0 &&
-	    (len == 0 || mt_buf_append(&p->pend, data, len) == 0) ? 0 : -1;
+	if (mt_buf_append(&p->pend, head, sizeof head) != 0 ||
+	    (len != 0 && mt_buf_append(&p->pend, data, len) != 0))
+		return -1;
+	/* a full stream buffer is written out, as Postfix's is: body
+	 * chunks the milter does not answer must not pile up */
+	return p->pend.len >= BENCH_PEND_MAX ? flush(p) : 0;
 }
 
 /* flush - write the pending packets */
@@ -576,7 +584,9 @@ worker_run(void *arg)
 	mt_buf_init(&w->out, MT_MESSAGE_MAX, "command");
 	mt_buf_init(&w->in, MT_PACKET_MAX, "reply");
 	mt_buf_init(&w->mac, MT_MESSAGE_MAX, "macros");
-	while (now_s() < t_stop) {	/* ends: the clock */
+	while (now_s() < t_stop &&
+	    (o->max_msgs == 0 || w->sent < o->max_msgs)) {	/* ends: the
+							 * clock or -N */
 		if (open_peers(w) != 0) {
 			w->count[V_ERROR]++;
 			usleep(100000);
@@ -588,10 +598,13 @@ worker_run(void *arg)
 			break;
 		}
 		for (k = 0; k < o->per_conn && now_s() < t_stop; k++) {
+			if (o->max_msgs != 0 && w->sent >= o->max_msgs)
+				break;
+			w->sent++;
 			t0 = now_s();
 			v = one_message(w, &o->msg[next++ % o->nmsg]);
 			t1 = now_s();
-			if (t1 < t_measure || t1 > t_stop)
+			if (t1 < t_measure || (t1 > t_stop && o->max_msgs == 0))
 				continue;
 			w->count[v]++;
 			w->measured++;
@@ -644,6 +657,8 @@ usage(void)
 	    "  -r ADDR       recipient (user@authgate.test)\n"
 	    "  -u USER       authenticated as USER ({auth_authen})\n"
 	    "  -j NAME       our host name, macro j (mx.authgate.test)\n"
+	    "  -N COUNT      stop after COUNT messages per connection thread\n"
+	    "                (counted even when they end after -d)\n"
 	    "  -b BYTES      generated body of BYTES bytes instead of the\n"
 	    "                message's own body (streamed, not held)\n"
 	    "  --idle N      hold N connections after HELO for -d seconds\n");
@@ -708,7 +723,7 @@ main(int argc, char **argv)
 	double rate;
 	int c, i;
 
-	while ((c = getopt_long(argc, argv, "s:n:c:d:w:t:a:H:e:f:r:u:j:b:",
+	while ((c = getopt_long(argc, argv, "s:n:c:d:w:t:a:H:e:f:r:u:j:b:N:",
 	    lopt, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -729,6 +744,7 @@ main(int argc, char **argv)
 		case 'u': o.auth = optarg; break;
 		case 'j': o.myhostname = optarg; break;
 		case 'b': o.body_size = strtoull(optarg, NULL, 10); break;
+		case 'N': o.max_msgs = strtoul(optarg, NULL, 10); break;
 		case 'I': o.idle = 1; o.conns = atoi(optarg); break;
 		default: usage();
 		}

@@ -409,7 +409,7 @@ if want memory; then
 	stop_pids "$AG_BPID"
 	for size in 102400 104857600; do
 		start_ag ag-big
-		"$PIN_C" "$CLIENT" -s "inet:$AG_BPORT@127.0.0.1" -n 1 -c 1 -d 0.5 -w 0 -t 300 -b "$size" "${INB[@]}" "$IN4" \
+		$PIN_C "$CLIENT" -s "inet:$AG_BPORT@127.0.0.1" -n 1 -c 1 -N 1 -d 600 -w 0 -t 300 -b "$size" "${INB[@]}" "$IN4" \
 			>"$T/logs/big.out" 2>&1
 		hwm=$(awk '/^VmHWM/ { print $2 }' /proc/"$AG_BPID"/status)
 		printf 'body%s\thwm_kb=%s\t%s\n' "$size" "$hwm" "$(sed -n 's/^result //p' "$T/logs/big.out")" >>"$MEM"
