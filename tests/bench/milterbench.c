@@ -125,24 +125,6 @@ now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-static uint32_t
-get32(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 static int flush(struct peer *p);
 
 /*
@@ -156,7 +138,7 @@ queue(struct peer *p, char cmd, const void *data, size_t len)
 {
 	unsigned char head[5];
 
-	put32(head, (uint32_t)len + 1);
+	mt_put32(head, (uint32_t)len + 1);
 	head[4] = (unsigned char)cmd;
 	if (mt_buf_append(&p->pend, head, sizeof head) != 0 ||
 	    (len != 0 && mt_buf_append(&p->pend, data, len) != 0))
@@ -371,9 +353,9 @@ open_peers(struct worker *w)
 		p->done = false;
 		if (mt_conn_open(&p->conn, o->sock[i], o->timeout) != 0)
 			goto fail;
-		put32(neg, 6);
-		put32(neg + 4, SMFI_CURR_ACTS);
-		put32(neg + 8, SMFI_CURR_PROT);
+		mt_put32(neg, 6);
+		mt_put32(neg + 4, SMFI_CURR_ACTS);
+		mt_put32(neg + 8, SMFI_CURR_PROT);
 		if (mt_conn_send(&p->conn, SMFIC_OPTNEG, neg, 12) != 0 ||
 		    mt_conn_recv(&p->conn, "optneg", &cmd, &w->in) != 0)
 			goto fail;
@@ -382,7 +364,7 @@ open_peers(struct worker *w)
 			    o->sock[i]);
 			goto fail;
 		}
-		p->proto = get32(w->in.data + 8);
+		p->proto = mt_get32(w->in.data + 8);
 	}
 	/* CONNECT: hostname, family, port, address */
 	snprintf(buf + 300, 300, "%s [%s]", o->client_name, o->addr);

@@ -82,6 +82,9 @@ int mt_conn_send(struct mt_conn *c, char cmd, const void *data, size_t len);
 int mt_conn_recv(struct mt_conn *c, const char *stage, char *cmd_r,
     struct mt_buf *data_r);
 void mt_conn_close(struct mt_conn *c);
+/* mt_put32 / mt_get32 - the protocol's big-endian 32-bit numbers */
+void mt_put32(unsigned char *p, uint32_t v);
+uint32_t mt_get32(const char *s);
 
 /*
  * message.c: an RFC 5322 message as Postfix hands it to milters. A header

@@ -11,26 +11,6 @@
  * milter negotiated the action, as Postfix insists.
  */
 
-/* put32 - big-endian 32-bit */
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-/* get32 - big-endian 32-bit */
-static uint32_t
-get32(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 /* symlist_has - is macro name in the space-separated list? "{x}" and "x"
  * are the same name, as for smfi_getsymval() */
 static bool
@@ -70,7 +50,7 @@ optneg_symlist(struct session *s, const struct mt_buf *d)
 		n = d->len - off < 4 ? 0 : strnlen(d->data + off + 4,
 		    d->len - off - 4);
 		if (d->len - off < 5 || off + 4 + n >= d->len ||
-		    (st = get32(d->data + off)) >= MT_MACRO_STAGES) {
+		    (st = mt_get32(d->data + off)) >= MT_MACRO_STAGES) {
 			mt_err("bad macro list in the milter's negotiation");
 			return -1;
 		}
@@ -94,9 +74,9 @@ optneg(struct session *s)
 	unsigned char b[MILTER_OPTLEN];
 	char cmd;
 
-	put32(b, MT_VERSION);
-	put32(b + 4, s->o->offer_actions);
-	put32(b + 8, s->o->offer_proto);
+	mt_put32(b, MT_VERSION);
+	mt_put32(b + 4, s->o->offer_actions);
+	mt_put32(b + 8, s->o->offer_proto);
 	if (mt_conn_send(&s->conn, SMFIC_OPTNEG, b, sizeof b) != 0 ||
 	    mt_conn_recv(&s->conn, "optneg", &cmd, &s->in) != 0)
 		return -1;
@@ -106,9 +86,9 @@ optneg(struct session *s)
 		    s->in.len, MILTER_OPTLEN);
 		return -1;
 	}
-	s->version = get32(s->in.data);
-	s->actions = get32(s->in.data + 4);
-	s->proto = get32(s->in.data + 8) & ~(uint32_t)SMFI_INTERNAL;
+	s->version = mt_get32(s->in.data);
+	s->actions = mt_get32(s->in.data + 4);
+	s->proto = mt_get32(s->in.data + 8) & ~(uint32_t)SMFI_INTERNAL;
 	printf("stage=optneg version=%lu actions=0x%lx protocol=0x%lx",
 	    (unsigned long)s->version, (unsigned long)s->actions,
 	    (unsigned long)s->proto);
@@ -195,7 +175,7 @@ action_parse(const struct action_info *a, const struct mt_buf *d,
 	if (a->index) {
 		if (n < 4)
 			return -1;
-		*index_r = get32(p);
+		*index_r = mt_get32(p);
 		p += 4;
 		n -= 4;
 	}

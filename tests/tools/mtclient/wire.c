@@ -196,6 +196,26 @@ out:
 	return rc;
 }
 
+/* mt_put32 - big-endian 32-bit, as the milter protocol writes numbers */
+void
+mt_put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+/* mt_get32 - big-endian 32-bit */
+uint32_t
+mt_get32(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
 /* mt_conn_open - connect to the milter named by spec */
 int
 mt_conn_open(struct mt_conn *c, const char *spec, int timeout_s)
