@@ -8,9 +8,12 @@
  * key to learn its type and size; libopendkim's dkim_sign() then gets the
  * key re-encoded as an unencrypted PKCS#8 PEM, which its OpenSSL path
  * (PEM_read_bio_PrivateKey) reads for RSA and Ed25519 alike, whatever
- * form (PKCS#1 or PKCS#8) the file was in.
+ * form (PKCS#1 or PKCS#8) the file was in. The parsed key is registered
+ * in dkim/keycache.c so that libopendkim's per-message parse of that PEM
+ * is answered without parsing.
  */
 #include "dkim/keys_int.h"
+#include "dkim/keycache.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -219,7 +222,12 @@ ag_dkim_keyfile_load(struct ag_dkim_key *k, const char *path, bool require_safe,
 	}
 	if ((rc = keyfile_type(pkey, k, where, path, err)) != AG_OK)
 		goto out;
-	rc = keyfile_pem(pkey, k, err);
+	if ((rc = keyfile_pem(pkey, k, err)) != AG_OK)
+		goto out;
+	if (ag_dkim_keycache_add(k->pem, k->pem_len, pkey) != AG_OK) {
+		ag_dkim_key_clear(k);
+		rc = ag_err_set(err, AG_ENOMEM, "out of memory");
+	}
 out:
 	/* leave no parse errors in this thread's OpenSSL error queue */
 	ERR_clear_error();
@@ -237,6 +245,7 @@ void
 ag_dkim_key_clear(struct ag_dkim_key *k)
 {
 	if (k->pem != NULL) {
+		ag_dkim_keycache_remove(k->pem);
 		OPENSSL_cleanse(k->pem, k->pem_len);
 		free(k->pem);
 	}

@@ -25,6 +25,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "dkim/keycache.h"
 #include "dkim/keygen.h"
 #include "dkim/keys.h"
 #include "dkim/lib.h"
@@ -384,6 +385,72 @@ sign_one(const struct sign_case *c, struct ag_dkim_signature *sigs,
 	return rc;
 }
 
+/* libopendkim's per-message key parse is answered from dkim/keycache.c
+ * (one hit per signature, RSA and Ed25519) and the signatures still
+ * verify; a removed entry is no longer answered */
+static void
+test_key_cache(void **state)
+{
+	static struct ag_dkim_signature sigs[AG_DKIM_MAX_SIGNERS];
+	static char msg[65536];
+	static const struct sign_case dual = {"cache dual", "rsa,ed", false,
+					      false, false, 0, "pass pass"};
+	struct ag_err err = {0, ""};
+	uint64_t h0, m0, h1, m1;
+	char got[256];
+	unsigned n = 0;
+
+	(void)state;
+	ag_dkim_keycache_stats(&h0, &m0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(sign_one(&dual, sigs, &n, &err), AG_OK);
+		assert_int_equal(n, 2);
+	}
+	dkimpy(msg, wire(msg, sigs, n), n, got, sizeof(got));
+	assert_string_equal(got, "pass pass");
+	ag_dkim_keycache_stats(&h1, &m1);
+	assert_int_equal(h1 - h0, 6);
+	assert_int_equal(m1 - m0, 0);
+
+	/* directly: a registered PEM gives the registered RSA key itself;
+	 * after removal the same bytes are OpenSSL's parse (a new key), and
+	 * a PEM never registered is a miss */
+	{
+		EVP_PKEY *pk = EVP_RSA_gen(1024), *got1, *got2;
+		BIO *mem = BIO_new(BIO_s_mem()), *in;
+		char *pem;
+		long len;
+
+		assert_non_null(pk);
+		assert_int_equal(PEM_write_bio_PrivateKey(mem, pk, NULL, NULL,
+							  0, NULL, NULL),
+				 1);
+		len = BIO_get_mem_data(mem, &pem);
+		assert_true(len > 0);
+		assert_int_equal(ag_dkim_keycache_add((unsigned char *)pem,
+						      (size_t)len, pk),
+				 AG_OK);
+		in = BIO_new_mem_buf(pem, (int)len);
+		got1 = PEM_read_bio_PrivateKey(in, NULL, NULL, NULL);
+		BIO_free(in);
+		assert_ptr_equal(got1, pk);
+		ag_dkim_keycache_remove((unsigned char *)pem);
+		in = BIO_new_mem_buf(pem, (int)len);
+		got2 = PEM_read_bio_PrivateKey(in, NULL, NULL, NULL);
+		BIO_free(in);
+		assert_non_null(got2);
+		assert_ptr_not_equal(got2, pk);
+		assert_int_equal(EVP_PKEY_eq(got2, pk), 1);
+		ag_dkim_keycache_stats(&h0, &m0);
+		assert_int_equal(h0 - h1, 1);
+		assert_int_equal(m0 - m1, 1);
+		EVP_PKEY_free(got1);
+		EVP_PKEY_free(got2);
+		EVP_PKEY_free(pk);
+		BIO_free(mem);
+	}
+}
+
 static void
 test_sign_verify(void **state)
 {
@@ -700,6 +767,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sign_verify),
+		cmocka_unit_test(test_key_cache),
 		cmocka_unit_test(test_signature_shape),
 		cmocka_unit_test(test_header_lists),
 		cmocka_unit_test(test_custom_list_signs),
