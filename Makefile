@@ -30,6 +30,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 CONF_SRC := $(wildcard tests/conformance/*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 BENCH_SRC := $(wildcard tests/bench/*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 MIL_OBJ := $(MIL_SRC:%.c=$(B)/obj/%.o)
@@ -38,8 +39,10 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 CONF_BIN := $(CONF_SRC:tests/conformance/%.c=$(B)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 
-.PHONY: all tests run check asan deps deps-test deps-bench bench clean format
+.PHONY: all tests run check asan deps deps-test deps-bench bench clean format \
+	fuzz fuzz-build fuzz-bins
 all: $(B)/authgate $(B)/authgate-report
 
 $(B)/obj/%.o: %.c
@@ -91,6 +94,16 @@ $(B)/bench/%: tests/bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(MILTER_LIBS) -pthread
 
+# libFuzzer targets (tests/fuzz/README.md): built by clang in build-fuzz/,
+# every object with ASan+UBSan and coverage, each target with -fsanitize=fuzzer
+$(B)/fuzz/%: tests/fuzz/%.c $(B)/libagreport.a $(B)/libagmilter.a \
+		$(B)/libauthgate.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $@.d -o $@ $^ \
+		$(MILTER_LIBS) $(REPORT_LIBS) $(LIBS)
+
+fuzz-bins: $(FUZZ_BIN)
+
 tests: $(B)/authgate $(B)/authgate-report $(UNIT_BIN) $(CONF_BIN) $(TOOL_BIN) \
 	$(BENCH_BIN)
 
@@ -98,7 +111,7 @@ tests: $(B)/authgate $(B)/authgate-report $(UNIT_BIN) $(CONF_BIN) $(TOOL_BIN) \
 BUILD_PKGS = gcc make pkg-config libmilter-dev libssl-dev libopendkim-dev \
 	libspf2-dev libldns-dev libpsl-dev libidn2-dev publicsuffix \
 	libsqlite3-dev libpq-dev libpcre2-dev libxml2-dev zlib1g-dev libzip-dev
-TEST_PKGS = libcmocka-dev postfix swaks nsd ldnsutils python3 python3-yaml \
+TEST_PKGS = clang libclang-rt-dev libcmocka-dev postfix swaks nsd ldnsutils python3 python3-yaml \
 	python3-dkim libmail-dkim-perl dovecot-core sqlite3 postgresql \
 	procps iproute2 libxml2-utils chromium python3-pil
 
@@ -118,14 +131,26 @@ run: deps
 	@sh tests/tools/ensure-user.sh
 	./$(B)/authgate -f -c conf/authgate.conf
 
+FUZZ_SAN = -fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+fuzz-build:
+	@$(MAKE) --no-print-directory B=build-fuzz CC=clang OPT=-O1 \
+		SAN="$(FUZZ_SAN)" fuzz-bins
+
 check: deps-test
 	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory fuzz-build
 	@B=$(B) sh tests/run.sh
+
+# make fuzz: every target for FUZZ_SECS (default 300) seconds each
+fuzz: deps-test
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_SECS=$${FUZZ_SECS:-300} sh tests/fuzz/run.sh
 
 asan: deps-test
 	@$(MAKE) --no-print-directory B=build-asan OPT=-O1 \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" tests
-	@B=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
+	@B=build-asan FUZZ=0 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh
 
@@ -140,9 +165,9 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(MIL_OBJ:.o=.d) $(REP_OBJ:.o=.d) \
 	$(B)/obj/report/main.d $(B)/obj/milter/main.d \
 	$(B)/obj/milter/nodelay.d $(B)/obj/milter/sockbuf.d \
-	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d)
+	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(FUZZ_BIN:=.d)

@@ -6,7 +6,8 @@
 # last line is the sum, "N passed, N failed". Exit status is non-zero when
 # anything failed or a group could not run at all.
 #
-# Environment: B (build directory, default build).
+# Environment: B (build directory, default build), FUZZ (1: run the
+# fuzz group from build-fuzz/), FUZZ_SECS (its seconds per target).
 
 cd "$(dirname "$0")/.." || exit 2
 B=${B:-build}
@@ -82,6 +83,15 @@ done
 echo "== integration"
 if [ -f tests/integration/run.sh ]; then
 	run_group integration bash tests/integration/run.sh
+fi
+
+# the libFuzzer targets, FUZZ_SECS (30) each (tests/fuzz/run.sh); make
+# asan sets FUZZ=0: its build has no fuzz targets, make check runs them
+echo "== fuzz"
+if [ "${FUZZ:-1}" = 1 ]; then
+	run_group fuzz sh tests/fuzz/run.sh
+else
+	echo "# fuzz: not part of this run (FUZZ=0); make check and make fuzz run it"
 fi
 
 [ "$broken" -ne 0 ] && echo "groups that could not run: $broken"
