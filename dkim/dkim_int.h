@@ -26,6 +26,16 @@ DKIM_LIB *ag_dkim_lib_handle(const struct ag_dkim_lib *lib);
 /* ag_dkim_lib_cfg - the settings lib was made with */
 const struct ag_dkim_lib_config *ag_dkim_lib_cfg(const struct ag_dkim_lib *lib);
 
+/* ag_dkim_lib_signlist - the ":"-joined header names installed on lib's
+ * DKIM_LIB as its signed-header list (DKIM_OPTS_SIGNHDRS, compiled once),
+ * "" when none; a signing handle whose own list is the same string needs
+ * no dkim_signhdrs(), which would compile the same regex per message */
+const char *ag_dkim_lib_signlist(const struct ag_dkim_lib *lib);
+
+/* ag_dkim_lib_set_signlist - record joined as lib's installed list; false
+ * (and "" recorded) when it does not fit */
+bool ag_dkim_lib_set_signlist(struct ag_dkim_lib *lib, const char *joined);
+
 /* ag_dkim_dns_install - route lib's key lookups to dns (dkim/dns.c) */
 struct ag_dns;
 void ag_dkim_dns_install(DKIM_LIB *lib, struct ag_dns *dns);

@@ -31,6 +31,7 @@
 #include "dkim/lib.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -46,6 +47,8 @@
 struct ag_dkim_lib {
 	DKIM_LIB *dl;
 	struct ag_dkim_lib_config cfg;
+	char signlist[1024]; /* names installed as DKIM_OPTS_SIGNHDRS,
+			      * ":"-joined; "" when none */
 };
 
 /* ag_dkim_lib_config_defaults - the defaults of lib.h */
@@ -184,4 +187,24 @@ const struct ag_dkim_lib_config *
 ag_dkim_lib_cfg(const struct ag_dkim_lib *lib)
 {
 	return &lib->cfg;
+}
+
+/* ag_dkim_lib_signlist - see dkim_int.h */
+const char *
+ag_dkim_lib_signlist(const struct ag_dkim_lib *lib)
+{
+	return lib->signlist;
+}
+
+/* ag_dkim_lib_set_signlist - see dkim_int.h */
+bool
+ag_dkim_lib_set_signlist(struct ag_dkim_lib *lib, const char *joined)
+{
+	int n = snprintf(lib->signlist, sizeof(lib->signlist), "%s", joined);
+
+	if (n < 0 || (size_t)n >= sizeof(lib->signlist)) {
+		lib->signlist[0] = '\0';
+		return false;
+	}
+	return true;
 }

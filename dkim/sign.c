@@ -6,8 +6,11 @@
  * as RFC 8463 section 4 suggests).
  *
  * The header list. libopendkim signs, of the fields present, those whose
- * names match the handle's list (dkim_signhdrs(), set per handle here, so
- * the library default of "every field" never applies), and appends the
+ * names match the list: the library's (DKIM_OPTS_SIGNHDRS, installed by
+ * ag_dkim_sign_configure_lib() from the configured lists) or, when a
+ * signer is made with other lists, the handle's own (dkim_signhdrs(), which
+ * compiles a regex per message); the library default of "every field"
+ * never applies. It appends the
  * library's oversigned names to h= once more (DKIM_OPTS_OVERSIGNHDRS, a
  * library option: ag_dkim_sign_configure_lib()). An oversigned name that
  * is present is thus listed one time more than it occurs, and an absent
@@ -235,7 +238,26 @@ sign_build(const struct ag_dkim_sign_config *cfg, const char **all,
 	return rc;
 }
 
-/* ag_dkim_sign_configure_lib - install the oversigned names */
+/* sign_join - names ":"-joined into buf; false when they do not fit */
+static bool
+sign_join(const char *const *names, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; names[i] != NULL; i++) {
+		int n = snprintf(buf + o, size - o, "%s%s", i ? ":" : "",
+				 names[i]);
+		if (n < 0 || (size_t)n >= size - o)
+			return false;
+		o += (size_t)n;
+	}
+	return true;
+}
+
+/* ag_dkim_sign_configure_lib - install the oversigned names, and the
+ * signed names as the library's list: libopendkim compiles that regex
+ * once here, where dkim_signhdrs() would compile it for every message */
 int
 ag_dkim_sign_configure_lib(struct ag_dkim_lib *lib,
 			   const struct ag_dkim_sign_config *cfg,
@@ -243,6 +265,7 @@ ag_dkim_sign_configure_lib(struct ag_dkim_lib *lib,
 {
 	const char *all[2 * AG_DKIM_MAX_HDRS + 1];
 	const char *over[2 * AG_DKIM_MAX_HDRS + 1];
+	char joined[1024];
 	int rc;
 
 	if ((rc = sign_build(cfg, all, over, err)) != AG_OK)
@@ -253,6 +276,14 @@ ag_dkim_sign_configure_lib(struct ag_dkim_lib *lib,
 		return ag_err_set(err, AG_EINTERNAL,
 				  "libopendkim refused the "
 				  "oversigned header list");
+	if (!sign_join(all, joined, sizeof(joined)) ||
+	    dkim_options(ag_dkim_lib_handle(lib), DKIM_OP_SETOPT,
+			 DKIM_OPTS_SIGNHDRS, all,
+			 sizeof(char **)) != DKIM_STAT_OK ||
+	    !ag_dkim_lib_set_signlist(lib, joined))
+		return ag_err_set(err, AG_EINTERNAL,
+				  "libopendkim refused the "
+				  "signed header list");
 	return AG_OK;
 }
 
@@ -283,8 +314,8 @@ sign_lib_check(DKIM_LIB *lib, struct ag_err *err)
 /* sign_open - one libopendkim signing handle for key */
 static int
 sign_open(DKIM_LIB *lib, const struct ag_dkim_sign_config *cfg,
-	  const struct ag_dkim_key *key, const char **hdrs, const char *jobid,
-	  DKIM **dkim_r, struct ag_err *err)
+	  const struct ag_dkim_key *key, const char **hdrs, bool lib_list,
+	  const char *jobid, DKIM **dkim_r, struct ag_err *err)
 {
 	DKIM_STAT st = DKIM_STAT_OK;
 	DKIM *d;
@@ -316,7 +347,8 @@ sign_open(DKIM_LIB *lib, const struct ag_dkim_sign_config *cfg,
 				  "key %s: libopendkim "
 				  "refused margin 0",
 				  key->name);
-	if (dkim_signhdrs(d, hdrs) != DKIM_STAT_OK)
+	/* lib_list: the library's own list is this one (compiled once) */
+	if (!lib_list && dkim_signhdrs(d, hdrs) != DKIM_STAT_OK)
 		return ag_err_set(err, AG_EINTERNAL,
 				  "key %s: libopendkim "
 				  "refused the header list: %s",
@@ -335,6 +367,8 @@ ag_dkim_sign_new(struct ag_dkim_signer **s_r, const struct ag_dkim_lib *lib,
 	const char *over[2 * AG_DKIM_MAX_HDRS + 1];
 	struct ag_dkim_signer *s = NULL;
 	DKIM_LIB *dl = ag_dkim_lib_handle(lib);
+	char joined[1024];
+	bool lib_list;
 	int rc;
 
 	if (nkeys == 0 || nkeys > AG_DKIM_MAX_SIGNERS) {
@@ -345,13 +379,16 @@ ag_dkim_sign_new(struct ag_dkim_signer **s_r, const struct ag_dkim_lib *lib,
 	if ((rc = sign_lib_check(dl, err)) != AG_OK ||
 	    (rc = sign_build(cfg, all, over, err)) != AG_OK)
 		goto out;
+	lib_list = sign_join(all, joined, sizeof(joined)) &&
+		   joined[0] != '\0' &&
+		   strcmp(joined, ag_dkim_lib_signlist(lib)) == 0;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		rc = ag_err_set(err, AG_ENOMEM, "out of memory");
 		goto out;
 	}
 	for (unsigned i = 0; i < nkeys; i++) {
 		s->key[i] = keys[i];
-		rc = sign_open(dl, cfg, keys[i], all,
+		rc = sign_open(dl, cfg, keys[i], all, lib_list,
 			       jobid != NULL ? jobid : "authgate", &s->dkim[i],
 			       err);
 		if (s->dkim[i] != NULL)
