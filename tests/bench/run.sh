@@ -327,6 +327,9 @@ if want authgate; then
 	for conc in 1 16; do
 		run authgate verify-4k $conc "spf dkim dmarc" "$AG_BPID" -- -s "inet:$AG_BPORT@127.0.0.1" "${INB[@]}" "$IN4"
 		run authgate verify-100k $conc "spf dkim dmarc" "$AG_BPID" -- -s "inet:$AG_BPORT@127.0.0.1" "${INB[@]}" "$IN100"
+		# the outbound path with no key: everything signing costs
+		# except the signature, i.e. the floor under sign-rsa
+		run authgate submit-nokey $conc - "$AG_BPID" -- -s "inet:$AG_BPORT@127.0.0.1" "${OUTB[@]}" "$OUT4"
 	done
 	stop_pids "$AG_BPID"
 	start_ag ag-cold "DNSCacheSize 0"
