@@ -123,6 +123,20 @@ k_shutdown_timeout(struct ag_config *c, const struct ag_conf_where *w,
 }
 
 static int
+k_milter_timeout(struct ag_config *c, const struct ag_conf_where *w,
+		 const char *v, struct ag_err *err)
+{
+	unsigned long ms;
+
+	if (ag_conf_duration_ms(v, 86400000UL, &ms) != 0 || ms < 1000)
+		return ag_err_set(err, AG_EINVAL, "%s:%u: MilterTimeout: "
+				  "\"%s\" is not a duration from 1s to 1d",
+				  w->file, w->line, v);
+	c->milter_timeout_s = (unsigned)((ms + 999) / 1000);
+	return AG_OK;
+}
+
+static int
 k_log_level(struct ag_config *c, const struct ag_conf_where *w,
 	    const char *v, struct ag_err *err)
 {
@@ -271,6 +285,14 @@ config_uint(unsigned *dst, const struct ag_conf_where *w, const char *key,
 }
 
 static int
+k_milter_backlog(struct ag_config *c, const struct ag_conf_where *w,
+		 const char *v, struct ag_err *err)
+{
+	return config_uint(&c->milter_backlog, w, "MilterBacklog", v, 1, 65535,
+			   err);
+}
+
+static int
 k_dns_retries(struct ag_config *c, const struct ag_conf_where *w,
 	      const char *v, struct ag_err *err)
 {
@@ -386,6 +408,8 @@ static const struct config_key config_keys[] = {
 	{ "PidFile", k_pidfile },
 	{ "MetricsListen", k_metrics_listen },
 	{ "ShutdownTimeout", k_shutdown_timeout },
+	{ "MilterBacklog", k_milter_backlog },
+	{ "MilterTimeout", k_milter_timeout },
 	{ "LogLevel", k_log_level },
 	{ "Syslog", k_syslog },
 	{ "SyslogFacility", k_syslog_facility },
@@ -475,6 +499,8 @@ config_defaults(struct ag_config *c)
 	snprintf(c->socket, sizeof(c->socket), "inet:8891@127.0.0.1");
 	c->socket_mode = 0660;
 	c->shutdown_timeout_s = 30;
+	c->milter_backlog = 256;
+	c->milter_timeout_s = 7210;
 	c->log_level = AG_LOG_INFO;
 	c->log_syslog = true;
 	c->log_facility = LOG_MAIL;

@@ -56,6 +56,8 @@ struct ag_config {
 	char pidfile[AG_CONFIG_STR_MAX];
 	char metrics_listen[128];	/* "" off; loopback only (metrics.h) */
 	unsigned shutdown_timeout_s;
+	unsigned milter_backlog;	/* listen(2) backlog (smfi_setbacklog) */
+	unsigned milter_timeout_s;	/* libmilter's MTA I/O timeout */
 
 	/* logging */
 	enum ag_log_level log_level;
@@ -89,6 +91,7 @@ struct ag_config {
 	char dkim_domain[256];
 	char dkim_selector[128];
 	char dkim_keyfile[AG_CONFIG_STR_MAX];
+	unsigned dkim_line[3];	/* where Domain, Selector, KeyFile were set */
 	struct ag_dkim_keys_config dkim_keys_cfg;
 	struct ag_dkim_keys *dkim_keys;
 	char dkim_hdr_text[2][AG_DKIM_MAX_HDRS][64]; /* sign, oversign */

@@ -62,6 +62,7 @@ static int
 k_domain(struct ag_config *c, const struct ag_conf_where *w, const char *v,
 	 struct ag_err *err)
 {
+	c->dkim_line[0] = w->line;
 	return ag_config_copy(c->dkim_domain, sizeof(c->dkim_domain), w, "Domain",
 			 v, err);
 }
@@ -70,6 +71,7 @@ static int
 k_selector(struct ag_config *c, const struct ag_conf_where *w, const char *v,
 	   struct ag_err *err)
 {
+	c->dkim_line[1] = w->line;
 	return ag_config_copy(c->dkim_selector, sizeof(c->dkim_selector), w,
 			 "Selector", v, err);
 }
@@ -78,6 +80,7 @@ static int
 k_keyfile(struct ag_config *c, const struct ag_conf_where *w, const char *v,
 	  struct ag_err *err)
 {
+	c->dkim_line[2] = w->line;
 	return ag_config_copy(c->dkim_keyfile, sizeof(c->dkim_keyfile), w,
 			 "KeyFile", v, err);
 }
@@ -231,6 +234,24 @@ dkim_or_null(const char *s)
 	return s[0] != '\0' ? s : NULL;
 }
 
+/* dkim_single_where - a single-form key error ("Domain ...",
+ * "Selector ...", "KeyFile: ...") gets the file:line of that key */
+static void
+dkim_single_where(const struct ag_config *c, struct ag_err *err)
+{
+	static const char *const key[3] = { "Domain", "Selector", "KeyFile" };
+	char msg[sizeof(err->msg)];
+	unsigned line = c->dkim_line[2];
+
+	if (err == NULL)
+		return;
+	for (unsigned i = 0; i < 3; i++)
+		if (strncmp(err->msg, key[i], strlen(key[i])) == 0)
+			line = c->dkim_line[i];
+	memcpy(msg, err->msg, sizeof(msg));
+	(void)ag_err_set(err, err->code, "%s:%u: %s", c->path, line, msg);
+}
+
 int
 ag_config_dkim_build(struct ag_config *c, struct ag_err *err)
 {
@@ -256,7 +277,10 @@ ag_config_dkim_build(struct ag_config *c, struct ag_err *err)
 	k->domain = dkim_or_null(c->dkim_domain);
 	k->selector = dkim_or_null(c->dkim_selector);
 	k->keyfile = dkim_or_null(c->dkim_keyfile);
-	return ag_dkim_keys_load(&c->dkim_keys, k, err);
+	if ((rc = ag_dkim_keys_load(&c->dkim_keys, k, err)) != AG_OK &&
+	    k->keyfile != NULL)
+		dkim_single_where(c, err);
+	return rc;
 }
 
 void

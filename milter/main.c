@@ -245,8 +245,11 @@ start_milter(const struct ag_config *cfg, int foreground, struct ag_err *err)
 		return ag_err_set(err, AG_EINVAL, "smfi_setconn %s failed",
 				  cfg->socket);
 	/* libmilter's default backlog (20) overflows when a busy MTA opens
-	 * connections in bursts */
-	(void)smfi_setbacklog(256);
+	 * connections in bursts: MilterBacklog, default 256 */
+	if (smfi_setbacklog((int)cfg->milter_backlog) != MI_SUCCESS)
+		return ag_err_set(err, AG_EINVAL, "smfi_setbacklog %u failed",
+				  cfg->milter_backlog);
+	(void)smfi_settimeout((int)cfg->milter_timeout_s);
 	/* rmsocket false: a live socket was refused above, a stale one
 	 * removed */
 	if (smfi_opensocket(false) != MI_SUCCESS)
