@@ -228,6 +228,15 @@ add_domain(struct parser *p, unsigned from, unsigned to)
 	a->valid = ag_dmarc_domain_valid(a->domain);
 }
 
+/* no_domain - count an author that has no domain; past
+ * AG_DMARC_FROM_MAX the result is truncated, as for add_domain() */
+static void
+no_domain(struct parser *p)
+{
+	if (++p->res->count > AG_DMARC_FROM_MAX)
+		p->res->truncated = true;
+}
+
 /* addr_spec - local-part "@" domain within [i, end): the domain is what
  * follows the last top-level "@" (a quoted local part may hold "@") */
 static void
@@ -242,7 +251,7 @@ addr_spec(struct parser *p, unsigned i, unsigned end)
 		/* no "@", or no local part: not an address */
 		p->res->syntax_error = true;
 		if (at == end)
-			p->res->count++;	/* an author with no domain */
+			no_domain(p);	/* an author with no domain */
 		else
 			add_domain(p, at + 1, end);
 		return;
@@ -253,9 +262,10 @@ addr_spec(struct parser *p, unsigned i, unsigned end)
 	add_domain(p, at + 1, end);
 }
 
-/* mailbox - one mailbox within [i, end) */
-static void
-mailbox(struct parser *p, unsigned i, unsigned end)
+/* mailbox_one - the first mailbox within [i, end); returns where it
+ * ended: after its ">", or end */
+static unsigned
+mailbox_one(struct parser *p, unsigned i, unsigned end)
 {
 	unsigned lt = end, gt = end;
 
@@ -268,10 +278,10 @@ mailbox(struct parser *p, unsigned i, unsigned end)
 	if (lt == end) {
 		if (i == end) {
 			p->res->syntax_error = true;	/* ",," */
-			return;
+			return end;
 		}
 		addr_spec(p, i, end);
-		return;
+		return end;
 	}
 	for (unsigned k = lt + 1; k < end; k++) {
 		if (is_special(p, k, '>')) {
@@ -297,10 +307,29 @@ mailbox(struct parser *p, unsigned i, unsigned end)
 	if (start == gt) {
 		/* "<>": an empty address, an author with no domain */
 		p->res->syntax_error = true;
-		p->res->count++;
-		return;
+		no_domain(p);
+		return gt < end ? gt + 1 : end;
 	}
 	addr_spec(p, start, gt);
+	return gt < end ? gt + 1 : end;
+}
+
+/* mailbox - one mailbox within [i, end); an address in the text after
+ * its ">" ("<a@x> <b@y>", "<a@x> b@y") is an author too, since a reader
+ * may show that one rather than the first */
+static void
+mailbox(struct parser *p, unsigned i, unsigned end)
+{
+	for (;;) {		/* ends: i grows past a ">" each time */
+		unsigned k;
+
+		i = mailbox_one(p, i, end);
+		for (k = i; k < end; k++)
+			if (is_special(p, k, '<') || is_special(p, k, '@'))
+				break;
+		if (k == end)
+			return;
+	}
 }
 
 /* next_comma - the end of one mailbox from i: a top-level "," or ";",

@@ -298,6 +298,24 @@ ag_feed_header(struct ag_session *s, const char *name, const char *value)
 		feed_dkim_header(s, name, value);
 }
 
+/* from_addr_is_author - the address the SigningTable sees has the one
+ * author domain the RFC 5322 parser found in the From field: a domain in
+ * a comment, a quoted local part or a second address ("x <ceo@bank>"@evil,
+ * "a@evil (ceo@bank)", "<a@evil> <ceo@bank>") must not pick its key */
+static bool
+from_addr_is_author(const struct ag_message *m)
+{
+	struct ag_dmarc_from addr;
+	const char *author = ag_dmarc_from_single_domain(&m->hfrom[0]), *d;
+
+	if (author == NULL ||
+	    ag_dmarc_from_parse(m->from_addr, strlen(m->from_addr), &addr,
+				NULL) != AG_OK)
+		return false;
+	d = ag_dmarc_from_single_domain(&addr);
+	return d != NULL && strcmp(d, author) == 0;
+}
+
 /* start_signing - at end of headers: pick keys by From, replay the kept
  * headers into a signer */
 static void
@@ -313,6 +331,10 @@ start_signing(struct ag_session *s)
 	if (m->nfrom != 1) {
 		/* no author, or several: nobody to sign for */
 		m->dkim_nosign = m->nfrom == 0 ? "no From" : "several From";
+		goto out;
+	}
+	if (!from_addr_is_author(m)) {
+		m->dkim_nosign = "no single author domain in From";
 		goto out;
 	}
 	n = ag_dkim_keys_match(s->cfg->dkim_keys, m->from_addr, keys,

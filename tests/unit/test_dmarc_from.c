@@ -74,6 +74,15 @@ static const struct from_case cases[] = {
 	{ "spaces only", "   ", "", 0 },
 	{ "comma only", ",", "", 0 },
 	{ "domain split by a comment", "user@example(x).com", "", 1 },
+	{ "second angle address after the first",
+	  "<evil@attacker.test> <ceo@bank.example>", "", 2 },
+	{ "addr-spec after an angle address",
+	  "<ceo@bank.example> evil@attacker.test", "", 2 },
+	{ "angle soup", "<<<a@example.com>>> <ceo@bank.example", "", 2 },
+	{ "the same address twice, no comma",
+	  "<a@example.com> <b@example.com>", "example.com", 2 },
+	{ "words after the angle address", "<a@example.com> trailing words",
+	  "example.com", 1 },
 };
 
 static void
