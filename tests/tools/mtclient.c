@@ -24,7 +24,8 @@
  *                addheader, chgheader, addrcpt, delrcpt, chgfrom,
  *                quarantine reason="...", replbody length=N)
  *            result=KIND [code=NNN text="..."]  the message's verdict,
- *                or the connection's after CONNECT or HELO said no
+ *                or the connection's after CONNECT or HELO said no;
+ *                result=dropped / result=aborted where -k broke off
  * Owns:    the milter connection, the parsed message and a copy of its
  *          headers the milter edits; all freed on every exit path.
  * Threads: single-threaded.
@@ -58,6 +59,7 @@
 #define MT_RCPTS_MAX 1000	/* -r options */
 #define MT_COUNT_MAX 100000	/* -c */
 #define MT_TIMEOUT_MAX 86400	/* -t */
+#define MT_GENBODY_MAX (64ULL << 30)	/* -B */
 #define MT_REPLIES_MAX 100000	/* packets answering one command */
 #define MT_MACRO_STAGES 7	/* SMFIM_CONNECT .. SMFIM_EOH */
 /* Postfix offers every step it can skip or leave unanswered (milter8.c);
@@ -144,6 +146,9 @@ static const struct action_info {
 	{ 0, 0, NULL, false, 0, 0, { NULL, NULL } }
 };
 
+/* -k: what to do to message 1, and where */
+enum brk_action { BRK_NONE, BRK_DROP, BRK_ABORT };
+
 enum kind {
 	K_CONTINUE, K_ACCEPT, K_REJECT, K_TEMPFAIL, K_DISCARD, K_SKIP,
 	K_NOREPLY, K_SKIPPED, K_CONNFAIL, K_SHUTDOWN
@@ -174,6 +179,12 @@ struct opts {
 	size_t nmacro;
 	char family;		/* SMFIA_INET, _INET6 or _UNKNOWN */
 	unsigned long port, count;
+	unsigned long long genbody;	/* -B: body bytes to make up, or 0 */
+	bool allow_nul;			/* -N */
+	unsigned long header_limit;	/* -l */
+	enum brk_action brk;		/* -k */
+	enum mt_stage brk_stage;	/* ST_HEADER, ST_EOH or ST_BODY */
+	unsigned long brk_n;		/* the brk_n-th header or chunk */
 	int timeout;
 	uint32_t offer_actions, offer_proto;
 };
@@ -191,6 +202,8 @@ struct session {
 	struct mt_buf out;	/* the command being sent */
 	struct mt_buf mac;	/* the SMFIC_MACRO packet being sent */
 	struct mt_buf in;	/* the last reply's data */
+	unsigned long msgno;	/* 1 for the first message */
+	bool broke;		/* -k broke the message off */
 };
 
 /* passes - the milter lets the transaction go on */
@@ -289,6 +302,17 @@ usage(FILE *f)
 "  -c COUNT    send the message COUNT times on one connection (default 1)\n"
 "  -o FILE     write the message with the milter's edits (LF line ends;\n"
 "              with -c, the last message)\n"
+"  -B SIZE     send a made-up body of SIZE bytes (K, M, G suffixes) in\n"
+"              place of the file's, streamed (-o then writes no body)\n"
+"  -k ACTION:STAGE[:N]\n"
+"              break off message 1 after the Nth (default 1) command of\n"
+"              STAGE (header, eoh, body): ACTION drop closes the\n"
+"              connection without waiting for the reply; abort reads the\n"
+"              reply, sends SMFIC_ABORT and goes on with message 2 (-c)\n"
+"  -l BYTES    cut each header to BYTES (name, colon, value), as\n"
+"              Postfix's header_size_limit (102400) does (default: no cut)\n"
+"  -N          accept NUL bytes in header lines (the milter sees the\n"
+"              value up to the first NUL, as libmilter shows it)\n"
 "  -A MASK     SMFIF_* actions to offer (default 0x1ff)\n"
 "  -P MASK     SMFIP_* protocol flags to offer (default 0x1fffff)\n"
 "  -h          this help\n"
@@ -312,6 +336,56 @@ opt_num(const char *s, unsigned long lo, unsigned long hi, char opt,
 		return -1;
 	}
 	*num_r = v;
+	return 0;
+}
+
+/* opt_size - -B: a number of bytes with an optional K, M or G */
+static int
+opt_size(struct opts *o, const char *s)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'K' || *end == 'M' || *end == 'G')
+		shift = *end == 'K' ? 10 : *end == 'M' ? 20 : 30;
+	if (errno != 0 || end == s || *s == '-' ||
+	    end[shift != 0 ? 1 : 0] != '\0' ||
+	    v > (MT_GENBODY_MAX >> shift) || v == 0) {
+		mt_err("-B %s: want a size from 1 to 64G", s);
+		return -1;
+	}
+	o->genbody = v << shift;
+	return 0;
+}
+
+/* opt_break - -k ACTION:STAGE[:N] */
+static int
+opt_break(struct opts *o, const char *arg)
+{
+	char act[16], st[16];
+	unsigned long n = 1;
+	int used = 0;
+
+	if (sscanf(arg, "%15[a-z]:%15[a-z]%n", act, st, &used) != 2 ||
+	    (arg[used] != '\0' && (arg[used] != ':' ||
+	    opt_num(arg + used + 1, 1, MT_HEADERS_MAX * 100UL, 'k',
+	    &n) != 0))) {
+		mt_err("-k %s: want drop|abort:header|eoh|body[:N]", arg);
+		return -1;
+	}
+	o->brk = strcmp(act, "drop") == 0 ? BRK_DROP :
+	    strcmp(act, "abort") == 0 ? BRK_ABORT : BRK_NONE;
+	o->brk_stage = strcmp(st, "header") == 0 ? ST_HEADER :
+	    strcmp(st, "eoh") == 0 ? ST_EOH : strcmp(st, "body") == 0 ?
+	    ST_BODY : ST_COUNT;
+	if (o->brk == BRK_NONE || o->brk_stage == ST_COUNT) {
+		mt_err("-k %s: want drop|abort:header|eoh|body[:N]", arg);
+		return -1;
+	}
+	o->brk_n = n;
 	return 0;
 }
 
@@ -392,6 +466,10 @@ opt_one(struct opts *o, int c, char *arg)
 	case 'm': return opt_macro(o, arg);
 	case 'p': return opt_num(arg, 0, 65535, 'p', &o->port);
 	case 'c': return opt_num(arg, 1, MT_COUNT_MAX, 'c', &o->count);
+	case 'B': return opt_size(o, arg);
+	case 'k': return opt_break(o, arg);
+	case 'N': o->allow_nul = true; return 0;
+	case 'l': return opt_num(arg, 0, MT_MESSAGE_MAX, 'l', &o->header_limit);
 	case 'r':
 		if (o->nrcpt >= MT_RCPTS_MAX) {
 			mt_err("more than %d -r options", MT_RCPTS_MAX);
@@ -431,7 +509,7 @@ opts_parse(struct opts *o, int argc, char **argv)
 	o->timeout = 30;
 	o->offer_actions = MT_OFFER_ACTIONS;
 	o->offer_proto = MT_OFFER_PROTO;
-	while ((c = getopt(argc, argv, "s:t:a:p:n:H:f:r:m:c:o:A:P:h")) != -1) {
+	while ((c = getopt(argc, argv, "s:t:a:p:n:H:f:r:m:c:o:A:P:B:k:l:Nh")) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return -1;
@@ -470,6 +548,8 @@ main(int argc, char **argv)
 		rc = rc < 0 ? MT_EXIT_OK : rc;
 		goto out;
 	}
+	msg.allow_nul = o.allow_nul;
+	msg.header_limit = o.header_limit;
 	if (mt_message_read(&msg, o.file) != 0) {
 		rc = MT_EXIT_USAGE;
 		goto out;

@@ -112,8 +112,15 @@ static int
 msg_continue(struct mt_message *m, const char *p, size_t n)
 {
 	struct mt_header *h = &m->hdr[m->nhdr - 1];
-	size_t old = strlen(h->raw);
+	size_t old = strlen(h->raw), used = strlen(h->name) + 1 + old;
 	char *raw;
+
+	if (m->header_limit != 0) {	/* Postfix discards the excess */
+		if (used + 1 >= m->header_limit)
+			return 0;
+		if (used + 1 + n > m->header_limit)
+			n = m->header_limit - used - 1;
+	}
 
 	if (old + n + 2 > MT_MESSAGE_MAX) {
 		mt_err("message: header %s too long", h->name);
@@ -140,7 +147,7 @@ msg_header_line(struct mt_message *m, const char *p, size_t n,
 
 	if (n == 0)
 		return 0;
-	if (memchr(p, '\0', n) != NULL) {
+	if (!m->allow_nul && memchr(p, '\0', n) != NULL) {
 		mt_err("message: NUL byte in header line %zu", lineno);
 		return -1;
 	}
@@ -156,6 +163,8 @@ msg_header_line(struct mt_message *m, const char *p, size_t n,
 		i++;
 	if (name_len == 0 || i == n || p[i] != ':')
 		return 0;
+	if (m->header_limit != 0 && n > m->header_limit)
+		n = m->header_limit > i + 1 ? m->header_limit : i + 1;
 	return mt_header_insert(m, m->nhdr, p, name_len, p + i + 1,
 	    n - i - 1) == 0 ? 1 : -1;
 }

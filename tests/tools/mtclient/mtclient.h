@@ -26,7 +26,7 @@
 
 #define MT_PACKET_MAX (1024 * 1024)	/* largest reply packet accepted */
 #define MT_MESSAGE_MAX (64 * 1024 * 1024) /* input message, replaced body */
-#define MT_HEADERS_MAX 10000		/* headers in one message */
+#define MT_HEADERS_MAX 20000		/* headers in one message */
 #define MT_SMALL_MAX (64 * 1024)	/* one command we build */
 
 #define MT_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -103,6 +103,12 @@ struct mt_message {
 	size_t nhdr;
 	size_t cap;
 	struct mt_buf body;
+	bool allow_nul;		/* keep header lines with NUL bytes (the
+				 * milter sees the value up to the first
+				 * NUL, as libmilter would show it) */
+	size_t header_limit;	/* cut each header (name, colon and value)
+				 * to this many bytes, as Postfix's
+				 * header_size_limit does; 0: no limit */
 };
 
 /* mt_message_read - parse PATH ("-" is stdin); LF or CRLF line ends */

@@ -325,6 +325,50 @@ step(struct session *s, enum mt_stage st, const char *key,
 	return 0;
 }
 
+/* brk_here - -k: does message 1 break off after the nth command of st? */
+static bool
+brk_here(const struct session *s, enum mt_stage st, unsigned long n)
+{
+	return s->msgno == 1 && s->o->brk != BRK_NONE &&
+	    s->o->brk_stage == st && s->o->brk_n == n;
+}
+
+/* brk_step - step(), or for -k drop only send the command (no reply
+ * awaited); sets s->broke where message 1 breaks off */
+static int
+brk_step(struct session *s, enum mt_stage st, unsigned long n,
+    const char *key, const char *label, struct verdict *v)
+{
+	if (!brk_here(s, st, n))
+		return step(s, st, key, label, v);
+	s->broke = true;
+	if (s->o->brk == BRK_ABORT)
+		return step(s, st, key, label, v);
+	if (st < MT_MACRO_STAGES && send_macros(s, st) != 0)
+		return -1;
+	return mt_conn_send(&s->conn, stage_tab[st].cmd, s->out.data,
+	    s->out.len);
+}
+
+/* body_chunk - put body bytes [off, off + n) into s->out: the file's, or
+ * for -B a made-up text of 80-byte CRLF lines */
+static int
+body_chunk(struct session *s, unsigned long long off, size_t n)
+{
+	static const char line[] = "0123456789abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,;-+=\r\n";
+	size_t i, len = sizeof line - 1;
+
+	mt_buf_reset(&s->out);
+	if (s->o->genbody == 0)
+		return mt_buf_append(&s->out, s->msg->body.data + off, n);
+	if (mt_buf_resize(&s->out, n) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		s->out.data[i] = line[(off + i) % len];
+	return 0;
+}
+
 /* out_addr_args - "ADDR ARG..." as ADDR\0ARG\0...; <> around a bare ADDR */
 static int
 out_addr_args(struct session *s, const char *spec)
@@ -387,15 +431,17 @@ static int
 content(struct session *s, struct verdict *v, bool *done_r)
 {
 	const struct mt_header *h;
-	const struct mt_buf *body = &s->msg->body;
+	unsigned long long total = s->o->genbody != 0 ? s->o->genbody :
+	    s->msg->body.len, off;
 	bool lead = (s->proto & SMFIP_HDR_LEADSPC) != 0;
 	char num[32];
-	size_t i, off, n;
+	size_t i, n;
+	unsigned long chunk;
 
 	mt_buf_reset(&s->out);
 	if (step(s, ST_DATA, NULL, NULL, v) != 0)
 		return -1;
-	for (i = 0; passes(v) && i < s->msg->nhdr; i++) {
+	for (i = 0; passes(v) && !s->broke && i < s->msg->nhdr; i++) {
 		h = &s->msg->hdr[i];
 		/* Postfix drops the blanks after the colon unless the
 		 * milter asked for SMFIP_HDR_LEADSPC */
@@ -403,20 +449,25 @@ content(struct session *s, struct verdict *v, bool *done_r)
 		if (mt_buf_append_str(&s->out, h->name) != 0 ||
 		    mt_buf_append_str(&s->out, lead ? h->raw :
 		    h->raw + strspn(h->raw, " \t")) != 0 ||
-		    step(s, ST_HEADER, "name", h->name, v) != 0)
+		    brk_step(s, ST_HEADER, i + 1, "name", h->name, v) != 0)
 			return -1;
 	}
 	mt_buf_reset(&s->out);
-	if (passes(v) && step(s, ST_EOH, NULL, NULL, v) != 0)
+	if (passes(v) && !s->broke &&
+	    brk_step(s, ST_EOH, 1, NULL, NULL, v) != 0)
 		return -1;
-	for (off = 0; passes(v) && off < body->len; off += n) {
-		n = body->len - off;
-		n = n > MILTER_CHUNK_SIZE ? MILTER_CHUNK_SIZE : n;
+	for (off = 0, chunk = 1; passes(v) && !s->broke && off < total;
+	    off += n, chunk++) {
+		n = total - off > MILTER_CHUNK_SIZE ? MILTER_CHUNK_SIZE :
+		    (size_t)(total - off);
 		snprintf(num, sizeof num, "%zu", n);
-		mt_buf_reset(&s->out);
-		if (mt_buf_append(&s->out, body->data + off, n) != 0 ||
-		    step(s, ST_BODY, "length", num, v) != 0)
+		if (body_chunk(s, off, n) != 0 ||
+		    brk_step(s, ST_BODY, chunk, "length", num, v) != 0)
 			return -1;
+	}
+	if (s->broke) {
+		*done_r = true;
+		return 0;
 	}
 	if (v->kind == K_SKIP)	/* the milter has seen enough body */
 		verdict_set(v, K_CONTINUE);
@@ -438,6 +489,15 @@ message(struct session *s, struct verdict *v, struct verdict *last)
 	    (!done && content(s, v, &done) != 0))
 		return MT_EXIT_PROTO;
 	mt_buf_reset(&s->out);
+	if (s->broke) {		/* -k: no verdict to wait for */
+		printf("result=%s\n", s->o->brk == BRK_DROP ? "dropped" :
+		    "aborted");
+		if (s->o->brk == BRK_DROP)
+			return MT_EXIT_OK;	/* conversation() hangs up */
+		verdict_set(v, K_CONTINUE);
+		return mt_conn_send(&s->conn, SMFIC_ABORT, NULL, 0) == 0 ?
+		    MT_EXIT_OK : MT_EXIT_PROTO;
+	}
 	if (!done && step(s, ST_EOM, NULL, NULL, v) != 0)
 		return MT_EXIT_PROTO;
 	fputs("result=", stdout);
@@ -447,7 +507,8 @@ message(struct session *s, struct verdict *v, struct verdict *last)
 	if (done && mt_conn_send(&s->conn, SMFIC_ABORT, NULL, 0) != 0)
 		return MT_EXIT_PROTO;
 	if (s->o->outfile != NULL && mt_message_write(&s->edit,
-	    s->body_replaced ? &s->newbody : NULL, s->o->outfile) != 0)
+	    s->body_replaced ? &s->newbody : s->o->genbody != 0 ?
+	    &s->edit.body : &s->msg->body, s->o->outfile) != 0)
 		return MT_EXIT_USAGE;
 	return MT_EXIT_OK;
 }
@@ -493,8 +554,12 @@ conversation(struct session *s, struct verdict *v, struct verdict *last)
 	}
 	for (i = 1; passes(v) && i <= s->o->count; i++) {
 		printf("message=%lu\n", i);
+		s->msgno = i;
+		s->broke = false;
 		if ((rc = message(s, v, last)) != MT_EXIT_OK)
 			goto out;
+		if (s->broke && s->o->brk == BRK_DROP)
+			goto out;	/* hang up, no QUIT */
 		if (v->kind == K_CONNFAIL || v->kind == K_SHUTDOWN)
 			break;
 		verdict_set(v, K_CONTINUE);
