@@ -99,7 +99,8 @@ $(B)/bench/%: tests/bench/%.c
 $(B)/fuzz/%: tests/fuzz/%.c $(B)/libagreport.a $(B)/libagmilter.a \
 		$(B)/libauthgate.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $@.d -o $@ $^ \
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $@.d -o $@ \
+		$(filter %.c %.a,$^) \
 		$(MILTER_LIBS) $(REPORT_LIBS) $(LIBS)
 
 fuzz-bins: $(FUZZ_BIN)

@@ -241,6 +241,9 @@ ag_authres_servid(const char *value, size_t len, char *out, size_t outsize)
 	/* read into id so out stays untouched unless an id is found */
 	if (outsize > sizeof(id))
 		outsize = sizeof(id);
+	/* a NUL ends the field for every C reader downstream: read no
+	 * further, or an id could hold a NUL and compare as another */
+	len = strnlen(value, len);
 
 	i = authres_skip_cfws(value, 0, len);
 	if (i == AUTHRES_TOO_DEEP)

@@ -264,7 +264,8 @@ decode(const char *cte, const unsigned char *in, size_t len, char *out)
 		}
 		return o;
 	}
-	memcpy(out, in, len);
+	if (len > 0)		/* in is NULL for an empty body */
+		memcpy(out, in, len);
 	return len;
 }
 

@@ -46,7 +46,10 @@ ag_charset_to_utf8(const char *charset, const char *in, size_t len,
 			break;
 		if (errno == E2BIG)
 			break;
-		/* EILSEQ or EINVAL: one byte that does not convert */
+		/* EILSEQ or EINVAL: one byte that does not convert; iconv
+		 * may have filled the room before it stopped */
+		if (ol == 0)
+			break;
 		*op++ = '?';
 		ol--;
 		ip++;
