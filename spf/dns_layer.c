@@ -11,9 +11,7 @@
  *     include);
  *   - the void-lookup limit (4.6.4), which libspf2 does not have;
  *   - at most 10 PTR names (4.6.4: the rest ignored; libspf2 would give
- *     permerror), by cutting the PTR answer to 10 names;
- *   - at most 10 MX records for an mx term (4.6.4: more is permerror;
- *     libspf2 would check the first 10 and go on).
+ *     permerror), by cutting the PTR answer to 10 names.
  * A lookup is a new term unless it is the address lookup of a name from the
  * preceding MX/PTR answer: libspf2 asks those in answer order right after
  * the MX/PTR lookup, so the layer keeps that list (->pending). %{p}
@@ -258,14 +256,6 @@ layer_lookup(SPF_dns_server_t *d, const char *domain, ns_type type,
 	if (sub_ptr && rr->herrno == TRY_AGAIN &&
 	    layer->abort == SPF_ABORT_NONE)
 		rr->herrno = HOST_NOT_FOUND;
-	/* RFC 7208 4.6.4: more than 10 MX records make the mx term a permerror */
-	if (type == ns_t_mx && rr->herrno == NETDB_SUCCESS &&
-	    rr->num_rr > SPF_LAYER_NAMES) {
-		layer->abort = SPF_ABORT_MX;
-		rr->herrno = TRY_AGAIN;
-		rr->num_rr = 0;
-		return rr;
-	}
 	if (type == ns_t_mx || type == ns_t_ptr)
 		layer_set_pending(layer, rr, type == ns_t_ptr, cidr0);
 	else if (cidr0)

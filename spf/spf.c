@@ -220,8 +220,6 @@ spf_explain(struct ag_spf_outcome *out, const struct spf_layer *layer,
 		why = "too many DNS-querying terms (RFC 7208 4.6.4)";
 	else if (layer->abort == SPF_ABORT_VOID)
 		why = "too many void lookups (RFC 7208 4.6.4)";
-	else if (layer->abort == SPF_ABORT_MX)
-		why = "more than 10 MX records (RFC 7208 4.6.4)";
 	else if (out->result == AG_SPF_FAIL && resp->explanation != NULL)
 		why = resp->explanation;
 	else if (out->result == AG_SPF_PERMERROR && layer->why != NULL)

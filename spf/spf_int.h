@@ -32,7 +32,6 @@ enum spf_abort {
 	SPF_ABORT_NONE = 0,
 	SPF_ABORT_MECH,		/* more than max_mech DNS-querying terms */
 	SPF_ABORT_VOID,		/* more than max_void void lookups */
-	SPF_ABORT_MX,		/* an mx term with more than 10 MX records */
 	SPF_ABORT_NOMEM		/* allocation failed inside the layer */
 };
 

@@ -54,18 +54,6 @@ static const struct {
 	{ "loop2.example", "TXT", "v=spf1 include:loop1.example -all" },
 	{ "mx.example", "TXT", "v=spf1 mx -all" },
 	{ "mx.example", "MX", "10 host.example" },
-	{ "mx11.example", "TXT", "v=spf1 mx ip4:192.0.2.9 -all" },
-	{ "mx11.example", "MX", "1 host.example" },
-	{ "mx11.example", "MX", "2 host.example" },
-	{ "mx11.example", "MX", "3 host.example" },
-	{ "mx11.example", "MX", "4 host.example" },
-	{ "mx11.example", "MX", "5 host.example" },
-	{ "mx11.example", "MX", "6 host.example" },
-	{ "mx11.example", "MX", "7 host.example" },
-	{ "mx11.example", "MX", "8 host.example" },
-	{ "mx11.example", "MX", "9 host.example" },
-	{ "mx11.example", "MX", "10 host.example" },
-	{ "mx11.example", "MX", "11 host.example" },
 };
 
 struct spf_case {
@@ -115,8 +103,6 @@ static const struct spf_case cases[] = {
 	  AG_SPF_PERMERROR, NULL, NULL },
 	{ "mx-pass", "198.51.100.7", "h.example", "a@mx.example", AG_SPF_PASS,
 	  NULL, NULL },
-	{ "mx-eleven-records", "192.0.2.9", "h.example", "a@mx11.example",
-	  AG_SPF_PERMERROR, "more than 10 MX records (RFC 7208 4.6.4)", NULL },
 	{ "null-path-is-helo", "192.0.2.1", "pass.example", "", AG_SPF_PASS,
 	  NULL, "pass.example" },
 	{ "null-path-postmaster", "192.0.2.9", "exp.example", "", AG_SPF_FAIL,
