@@ -703,7 +703,7 @@ main(int argc, char **argv)
 	uint32_t *all;
 	size_t nall = 0, j;
 	double rate;
-	int c, i;
+	int c, i, started, rc = 1;
 
 	while ((c = getopt_long(argc, argv, "s:n:c:d:w:t:a:H:e:f:r:u:j:b:N:",
 	    lopt, NULL)) != -1) {
@@ -739,15 +739,15 @@ main(int argc, char **argv)
 	w = calloc((size_t)o.conns, sizeof *w);
 	if (o.msg == NULL || w == NULL) {
 		mt_err("out of memory");
-		return 1;
+		goto out;
 	}
 	for (i = optind; i < argc; i++)
 		if (load_path(&o, argv[i]) != 0)
-			return 1;
+			goto out;
 	if (o.nmsg == 0) {
 		if (!o.idle) {
 			mt_err("no messages");
-			return 1;
+			goto out;
 		}
 		o.nmsg = 1;	/* idle: never sent */
 	}
@@ -760,19 +760,25 @@ main(int argc, char **argv)
 		if (!o.idle && (w[i].lat = malloc(BENCH_LAT_MAX *
 		    sizeof(uint32_t))) == NULL) {
 			mt_err("out of memory");
-			return 1;
+			break;
 		}
 		if (pthread_create(&w[i].tid, NULL, worker_run, &w[i]) != 0) {
 			mt_err("pthread_create: %m");
-			return 1;
+			break;
 		}
 	}
-	for (i = 0; i < o.conns; i++)
+	/* the workers already started run to t_stop; wait for them either
+	 * way, so nothing is freed under a running thread */
+	started = i;
+	for (i = 0; i < started; i++)
 		pthread_join(w[i].tid, NULL);
+	if (started < o.conns)
+		goto out;
 	if (o.idle) {
 		printf("result idle=%d connected=%d\n", o.conns,
 		    atomic_load(&connected_ok));
-		return atomic_load(&connected_ok) > 0 ? 0 : 2;
+		rc = atomic_load(&connected_ok) > 0 ? 0 : 2;
+		goto out;
 	}
 	for (i = 0; i < o.conns; i++) {
 		for (c = 0; c < V_COUNT; c++)
@@ -787,12 +793,13 @@ main(int argc, char **argv)
 	all = malloc((nall + 1) * sizeof *all);
 	if (all == NULL) {
 		mt_err("out of memory");
-		return 1;
+		goto out;
 	}
 	for (i = 0, nall = 0; i < o.conns; i++) {
 		for (j = 0; j < w[i].nlat; j++)
 			all[nall++] = w[i].lat[j];
 		free(w[i].lat);
+		w[i].lat = NULL;
 	}
 	qsort(all, nall, sizeof *all, cmp_u32);
 #define PCT(p) (nall ? all[(size_t)((nall - 1) * (p))] : 0)
@@ -813,5 +820,17 @@ main(int argc, char **argv)
 	    (unsigned long long)measured, rate, PCT(0.50) / 1e3,
 	    PCT(0.95) / 1e3, PCT(0.99) / 1e3);
 	free(all);
-	return atomic_load(&connected_ok) > 0 ? 0 : 2;
+	rc = atomic_load(&connected_ok) > 0 ? 0 : 2;
+out:
+	/* everything freed, so a sanitizer build's leak check at exit sees
+	 * only what the tool really lost */
+	if (w != NULL)
+		for (i = 0; i < o.conns; i++)
+			free(w[i].lat);
+	free(w);
+	if (o.msg != NULL)
+		for (j = 0; j < o.nmsg && j < BENCH_MSGS_MAX; j++)
+			mt_message_free(&o.msg[j]);
+	free(o.msg);
+	return rc;
 }
