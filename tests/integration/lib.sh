@@ -58,6 +58,9 @@
 #   ag_try_start NAME [LINE...]     ag_start, but 1 instead of dying when
 #                                   it exits ($AG_EXIT: status) or does not
 #                                   listen in 10 s (killed, AG_EXIT empty)
+#   ag_launch NAME                  ag_try_start on $T/NAME.conf as it is
+#                                   (e.g. from ag_conf_write_raw; set
+#                                   AG_PORTS[NAME] for an inet Socket)
 #   ag_milter NAME                  its socket for Postfix: inet:127.0.0.1:PORT
 #                                   or unix:PATH
 #   ag_reload NAME [LINE...]        (rewrite the config if LINEs given), HUP
@@ -77,7 +80,11 @@
 #                                   before or after pf_start
 #   sasl_start USER PASS [USER PASS]...  private Dovecot auth service with
 #                                   these users -> $SASL_PORT (stopped by
-#                                   the trap); sasl_log prints its log
+#                                   the trap); sasl_log prints its log;
+#                                   SASL_CONF_EXTRA (dovecot.conf text,
+#                                   later settings win) and
+#                                   SASL_USERDB_ARGS make it a full mail
+#                                   server (tests/integration/demo_lib.sh)
 #   pf_add_submission NAME MILTER   pf_add_smtpd with SMTP AUTH (Dovecot,
 #                                   no TLS needed), authenticated clients
 #                                   only; swaks --auth PLAIN --auth-user U
@@ -657,11 +664,21 @@ ag_start() {
 # listen within 10 s (killed; AG_EXIT empty). Its output is in
 # $T/NAME.log (ag_log NAME). For tests of refused configurations.
 ag_try_start() {
-	local name=$1 i pid
+	local name=$1
 	shift
 	[ -n "${AG_PIDS[$name]:-}" ] && it_die "authgate $name started twice"
 	ag_config "$name" "$@"
-	AG_PORT=${AG_PORTS[$name]}
+	ag_launch "$name"
+}
+
+# ag_launch NAME - start authgate on the config file $T/NAME.conf as it is
+# (ag_config's, or one written with ag_conf_write_raw: then set
+# AG_PORTS[NAME] to its inet port first); 0 when it listens, else 1 as
+# ag_try_start says
+ag_launch() {
+	local name=$1 i pid
+	[ -n "${AG_PIDS[$name]:-}" ] && it_die "authgate $name started twice"
+	AG_PORT=${AG_PORTS[$name]:-}
 	AG_EXIT=""
 	"$AUTHGATE" -f -c "$T/$name.conf" >"$T/$name.log" 2>&1 &
 	pid=$!
@@ -853,6 +870,7 @@ verify    unix  -       -       n       -       1       verify
 flush     unix  n       -       n       1000?   0       flush
 proxymap  unix  -       -       n       -       -       proxymap
 proxywrite unix -       -       n       -       1       proxymap
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
 smtp      unix  -       -       n       -       -       smtp
 relay     unix  -       -       n       -       -       smtp
 showq     unix  n       -       n       -       -       showq
@@ -1037,7 +1055,7 @@ passdb {
 }
 userdb {
   driver = static
-  args = uid=nobody gid=nogroup home=/nonexistent
+  args = ${SASL_USERDB_ARGS:-uid=nobody gid=nogroup home=/nonexistent}
 }
 service auth {
   inet_listener {
@@ -1045,6 +1063,7 @@ service auth {
     port = $SASL_PORT
   }
 }
+${SASL_CONF_EXTRA:-}
 EOF
 	doveconf -c "$d/dovecot.conf" -n >"$d/doveconf.out" 2>&1 ||
 		it_die "dovecot config rejected: $(it_short "$(cat "$d/doveconf.out")")"
