@@ -158,6 +158,9 @@ declare -A PF_PORTS=() PF_MILTERS=() PF_OPTS=()
 PF_NAMES=()
 PF_RUNNING=0
 IT_BG_PIDS=()
+# functions the trap runs first, for servers lib.sh does not know (e.g.
+# test_sendmail.sh's Sendmail, which forks children under other names)
+IT_CLEANUP_HOOKS=()
 
 # ---------------------------------------------------------------- results
 
@@ -290,7 +293,7 @@ it_kill() {
 }
 
 it_cleanup() {
-	local rc=$?
+	local rc=$? h
 	trap - EXIT INT TERM HUP
 	trap '' PIPE	# our stdout may be gone: finish the cleanup anyway
 	if [ "$IT_FINISHED" -eq 0 ] && [ -n "$IT_GROUP" ]; then
@@ -299,6 +302,9 @@ it_cleanup() {
 		it_summary
 		rc=1
 	fi
+	for h in "${IT_CLEANUP_HOOKS[@]}"; do
+		"$h"
+	done
 	pf_stop
 	it_kill "${AG_PIDS[@]}" "${IT_BG_PIDS[@]}"
 	if [ -n "$T" ] && [ -d "$T" ]; then
