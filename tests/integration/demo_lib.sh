@@ -235,16 +235,26 @@ plugin {
 	wait_listen "$DEMO_POP3S_PORT" 10 || it_die "dovecot: no POP3S on $DEMO_POP3S_PORT"
 }
 
-# demo_postfix - lib.sh's private Postfix with STARTTLS, delivery over
-# LMTP to Dovecot and a submission listener; both listeners and the
-# non-SMTP path (sendmail(1)) go through authgate
+# demo_postfix - lib.sh's private Postfix with the settings of the shipped
+# conf/postfix-main.cf, STARTTLS, delivery over LMTP to Dovecot and a
+# submission listener; both listeners and the non-SMTP path (sendmail(1))
+# go through authgate
 demo_postfix() {
-	local milter
+	local milter line
+	local -a shipped=()
 	milter=$(ag_milter demo)
+	# the shipped main.cf lines, as an admin copies them (milter address
+	# ours); the demo's own certificate replaces the one they name
+	while IFS= read -r line; do
+		case "$line" in
+		"" | "#"* | smtpd_tls_cert_file* | smtpd_tls_key_file*) continue ;;
+		esac
+		shipped+=("${line//inet:127.0.0.1:8891/$milter}")
+	done <"$ROOT/conf/postfix-main.cf"
+	[ ${#shipped[@]} -ge 5 ] || it_die "conf/postfix-main.cf: no settings read"
+	pf_postconf "${shipped[@]}"
 	pf_postconf "smtpd_tls_cert_file = $DEMO_TLS/cert.pem" \
 		"smtpd_tls_key_file = $DEMO_TLS/key.pem" \
-		"smtpd_tls_security_level = may" \
-		"smtpd_tls_received_header = yes" \
 		"smtpd_tls_loglevel = 1" \
 		"virtual_transport = lmtp:inet:127.0.0.1:$DEMO_LMTP_PORT"
 	pf_add_smtpd submission "$milter" \
