@@ -113,12 +113,10 @@ demo_tls() {
 # demo_ag_conf NAME FILE - the shipped FILE with the keys a demo must
 # change replaced (their live lines dropped, ours appended) -> $T/NAME.conf
 demo_ag_conf() {
-	local name=$1 src=$2 line keys="" port
-	free_port || it_die "no free port for authgate $name"
-	port=$FREE_PORT
-	AG_PORTS[$name]=$port
+	local name=$1 src=$2 line keys=""
+	ag_port "$name"
 	local -a over=(
-		"Socket inet:$port@127.0.0.1"
+		"Socket inet:${AG_PORTS[$name]}@127.0.0.1"
 		"PidFile $T/run/$name.pid"
 		"StateDir $T/run/$name.state"
 		"Syslog no"
@@ -302,52 +300,64 @@ demo_msg() {
 	printf '%s\n' "$4"
 }
 
-# demo_inbound CASE IP MAILFROM FILE - from the Internet (XCLIENT gives
+# demo_inbound IP MAILFROM FILE - from the Internet (XCLIENT gives
 # Postfix, and so authgate, the client address IP), over STARTTLS
 demo_inbound() {
-	local helo="mail.${3#*@}"
-	send_mail "$PF_PORT" --tls --xclient-addr "$2" --xclient-helo "$helo" \
-		--from "$3" --to "$DEMO_USER" --data "@$4"
+	send_mail "$PF_PORT" --tls --xclient-addr "$1" \
+		--xclient-helo "mail.${2#*@}" \
+		--from "$2" --to "$DEMO_USER" --data "@$3"
 }
+
+# each case's message: header From, Subject, body, and the client address
+# it comes from (the envelope sender is the From address)
+declare -A DEMO_FROM=(
+	[legit]='Fred <fred@friend.test>' [submission]="Alice <$DEMO_SUBMITTER>"
+	[spf_fail]='Forum <notify@forum.test>'
+	[dmarc_reject]='Bank <security@bank.test>'
+	[dmarc_quarantine]='Shop <orders@shop.test>'
+	[dnsbl]='Promo <news@promo.test>' [spam]='Deals <lucky@deals.test>'
+)
+declare -A DEMO_SUBJECT=(
+	[legit]='Lunch on Friday?' [submission]='Quarterly figures'
+	[spf_fail]='New reply in your thread' [dmarc_reject]='Verify your account'
+	[dmarc_quarantine]='Your order has shipped' [dnsbl]='This week only'
+	[spam]='Congratulations'
+)
+declare -A DEMO_BODY=(
+	[legit]='Shall we meet at noon?'
+	[submission]='The figures are attached in spirit.'
+	[spf_fail]='Someone replied.' [dmarc_reject]='Click here.'
+	[dmarc_quarantine]='Track it here.' [dnsbl]='Offers.'
+	[spam]='You have won 1,000,000. Claim your prize: pay the wire transfer fee.'
+)
+declare -A DEMO_IP=(
+	[legit]=$DEMO_GOOD_IP [spf_fail]=$DEMO_BAD_IP [dmarc_reject]=$DEMO_BAD_IP
+	[dmarc_quarantine]=$DEMO_BAD_IP [dnsbl]=$DEMO_LISTED_IP
+	[spam]=$DEMO_GOOD_IP
+)
 
 # demo_send CASE - write and send one case; records its reply and queue id
 demo_send() {
-	local c=$1 f="$T/demo-$1.eml"
+	local c=$1 f="$T/demo-$1.eml" from
+	[ -n "${DEMO_FROM[$c]:-}" ] || it_die "demo_send: unknown case $c"
+	from=${DEMO_FROM[$c]#*<}
+	from=${from%>}
+	demo_msg "$c" "${DEMO_FROM[$c]}" "${DEMO_SUBJECT[$c]}" \
+		"${DEMO_BODY[$c]}" >"$f"
 	case "$c" in
-	legit)
-		demo_msg "$c" 'Fred <fred@friend.test>' 'Lunch on Friday?' \
-			'Shall we meet at noon?' |
-			dkim_sign_py "$DEMO_KEYS/friend.pem" sel friend.test >"$f"
-		demo_inbound "$c" "$DEMO_GOOD_IP" fred@friend.test "$f" ;;
 	submission)
-		demo_msg "$c" "Alice <$DEMO_SUBMITTER>" 'Quarterly figures' \
-			'The figures are attached in spirit.' >"$f"
 		send_mail "$DEMO_SUBMIT_PORT" --tls \
 			--local-interface "$DEMO_SUBMIT_FROM_IP" \
 			--auth PLAIN --auth-user "$DEMO_SUBMITTER" \
 			--auth-password "$DEMO_SUBMIT_PASS" \
-			--from "$DEMO_SUBMITTER" --to "$DEMO_USER" --data "@$f" ;;
-	spf_fail)
-		demo_msg "$c" 'Forum <notify@forum.test>' 'New reply in your thread' \
-			'Someone replied.' >"$f"
-		demo_inbound "$c" "$DEMO_BAD_IP" notify@forum.test "$f" ;;
-	dmarc_reject)
-		demo_msg "$c" 'Bank <security@bank.test>' 'Verify your account' \
-			'Click here.' >"$f"
-		demo_inbound "$c" "$DEMO_BAD_IP" security@bank.test "$f" ;;
-	dmarc_quarantine)
-		demo_msg "$c" 'Shop <orders@shop.test>' 'Your order has shipped' \
-			'Track it here.' >"$f"
-		demo_inbound "$c" "$DEMO_BAD_IP" orders@shop.test "$f" ;;
-	dnsbl)
-		demo_msg "$c" 'Promo <news@promo.test>' 'This week only' \
-			'Offers.' >"$f"
-		demo_inbound "$c" "$DEMO_LISTED_IP" news@promo.test "$f" ;;
-	spam)
-		demo_msg "$c" 'Deals <lucky@deals.test>' 'Congratulations' \
-			'You have won 1,000,000. Claim your prize: pay the wire transfer fee.' >"$f"
-		demo_inbound "$c" "$DEMO_GOOD_IP" lucky@deals.test "$f" ;;
-	*) it_die "demo_send: unknown case $c" ;;
+			--from "$from" --to "$DEMO_USER" --data "@$f" ;;
+	*)
+		# friend.test signs its own mail
+		if [ "$c" = legit ]; then
+			dkim_sign_py "$DEMO_KEYS/friend.pem" sel friend.test \
+				<"$f" >"$f.signed" && mv "$f.signed" "$f"
+		fi
+		demo_inbound "${DEMO_IP[$c]}" "$from" "$f" ;;
 	esac
 	DEMO_LOG[$c]=$SEND_LOG
 	# the server's answer to the end of DATA: the last reply before QUIT

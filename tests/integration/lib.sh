@@ -576,18 +576,21 @@ while True:
 
 # ---------------------------------------------------------------- authgate
 
+# ag_port NAME - AG_PORTS[NAME] := a free port, unless it has one already
+ag_port() {
+	[ -n "${AG_PORTS[$1]:-}" ] && return 0
+	free_port || it_die "no free port for authgate $1"
+	AG_PORTS[$1]=$FREE_PORT
+}
+
 # ag_config NAME [LINE...] - the defaults below; a LINE "Key value"
 # replaces the default for Key (first word, case-insensitive) or is appended;
 # "-Key" removes it. Keys keep their order, so line numbers are predictable.
 ag_config() {
 	local name=$1 port line key k i found drop
 	shift
-	port=${AG_PORTS[$name]:-}
-	if [ -z "$port" ]; then
-		free_port || it_die "no free port for authgate $name"
-		port=$FREE_PORT
-		AG_PORTS[$name]=$port
-	fi
+	ag_port "$name"
+	port=${AG_PORTS[$name]}
 	local -a lines=(
 		"Socket inet:$port@127.0.0.1"
 		"User authgate"
