@@ -133,7 +133,8 @@ deps:
 
 deps-test:
 	@sh tests/tools/install-deps.sh $(BUILD_PKGS) $(TEST_PKGS)
-	@sh tests/tools/sendmail-tree.sh $(SENDMAIL_TREE)
+	@sh tests/tools/sendmail-tree.sh $(SENDMAIL_TREE) || \
+		echo "sendmail-tree.sh failed: the sendmail test group will fail"
 
 run: deps
 	@$(MAKE) --no-print-directory all
