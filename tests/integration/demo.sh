@@ -51,6 +51,7 @@ else
 	not_ok "pop3" "$(it_short "$out")"
 fi
 echo "== held: postqueue -j shows $(pf_hold_count) message(s) in the hold queue"
-echo "   release: postsuper -c $PF_CONF -H ID    delete: postsuper -c $PF_CONF -d ID"
+echo "   on a real system: postsuper -H ID releases it, postsuper -d ID deletes it"
+echo "   (README \"Deploying with Postfix\"; make check's test_demo.sh releases this one)"
 echo "== took $(($(date +%s) - START))s; stopping everything"
 it_finish

@@ -38,6 +38,7 @@ trap 'rm -rf "$dl"' EXIT
 # apt-get download writes into the current directory; as root it warns
 # that _apt cannot write there, harmlessly
 chmod 755 "$dl"
+# shellcheck disable=SC2086 # $pkgs is a list of package names
 if ! (cd "$dl" && apt-get download -q $pkgs >"$dl/download.log" 2>&1); then
 	echo "sendmail-tree: apt-get download $pkgs failed:" >&2
 	tail -5 "$dl/download.log" >&2
