@@ -117,11 +117,12 @@ TEST_PKGS = clang libclang-rt-dev libcmocka-dev postfix swaks nsd ldnsutils pyth
 	procps iproute2 libxml2-utils chromium python3-pil \
 	dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve openssl \
 	$(SENDMAIL_LIBS)
-# Sendmail's run-time libraries (these do not conflict with Postfix);
-# sendmail-bin itself conflicts with postfix, so tests/tools/sendmail-tree.sh
-# unpacks it (and sendmail-base, sendmail-cf) into SENDMAIL_TREE instead
+# Sendmail's run-time libraries and, for its SMTP AUTH test, saslpasswd2
+# (these do not conflict with Postfix); sendmail-bin itself conflicts with
+# postfix, so tests/tools/sendmail-tree.sh unpacks it (and sendmail-base,
+# sendmail-cf) into SENDMAIL_TREE instead
 SENDMAIL_LIBS = m4 liblockfile1 libldap-2.5-0 libnsl2 libwrap0 libdb5.3 \
-	libsasl2-2
+	libsasl2-2 libsasl2-modules sasl2-bin
 SENDMAIL_TREE ?= $(CURDIR)/.cache/sendmail
 
 # make bench: the anchors it compares against, and what it measures with

@@ -15,7 +15,8 @@
 # The same zones as the demo (demo_lib.sh demo_zones). Clients: 127.0.0.1
 # is an InternalHost (our users' submission: signed), 127.0.0.2 is not
 # (the Internet: SPF, DKIM, DMARC checked; SPF of the demo domains fails
-# for it). authgate runs the shipped conf/rules.example.
+# for it; a user there who logs in with SMTP AUTH through Sendmail's Cyrus
+# SASL is signed too). authgate runs the shipped conf/rules.example.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/demo_lib.sh"
 it_init sendmail
@@ -65,6 +66,25 @@ chmod 755 "$SM/deliver"
 free_port || it_die "no free port for sendmail"
 SM_PORT=$FREE_PORT
 
+# SMTP AUTH: Sendmail asks Cyrus SASL, which reads Sendmail.conf from a
+# fixed path list (/etc/sasl2, ..., /usr/lib/sasl2) and has no option to
+# move it; the daemon's own mount namespace puts ours over /usr/lib/sasl2
+# (nothing changes outside it). Users live in a sasldb of the test's own.
+it_require saslpasswd2
+SM_SASL_DIR=/usr/lib/sasl2
+[ -d "$SM_SASL_DIR" ] || it_die "$SM_SASL_DIR missing (libsasl2-2)"
+mkdir -p "$SM/sasl2"
+printf '%s\n' 'pwcheck_method: auxprop' 'auxprop_plugin: sasldb' \
+	"sasldb_path: $SM/sasldb2" 'mech_list: PLAIN LOGIN' \
+	>"$SM/sasl2/Sendmail.conf"
+SM_AUTH_USER=alice
+SM_AUTH_PASS=demo-alice-pw
+printf '%s' "$SM_AUTH_PASS" |
+	saslpasswd2 -p -c -f "$SM/sasldb2" -u "sm.$MAIL_DOMAIN" "$SM_AUTH_USER" \
+		>"$SM/saslpasswd2.out" 2>&1 ||
+	it_die "saslpasswd2 failed: $(it_short "$(cat "$SM/saslpasswd2.out")")"
+chmod 600 "$SM/sasldb2"
+
 # sendmail.mc: as an admin writes it (conf/sendmail-authgate.mc), plus
 # the paths of a private instance
 {
@@ -90,6 +110,8 @@ define(\`confTO_IDENT', \`0')dnl
 define(\`confLOG_LEVEL', \`9')dnl
 define(\`confPRIVACY_FLAGS', \`goaway')dnl
 define(\`confDONT_BLAME_SENDMAIL', \`TrustStickyBit')dnl
+define(\`confAUTH_MECHANISMS', \`PLAIN LOGIN')dnl
+TRUST_AUTH_MECH(\`PLAIN LOGIN')dnl
 FEATURE(\`use_cw_file')dnl
 FEATURE(\`nocanonify')dnl
 FEATURE(\`accept_unresolvable_domains')dnl
@@ -145,12 +167,15 @@ IT_CLEANUP_HOOKS+=(sm_stop)
 # Sendmail wants a qualified host name: when the machine's is short and
 # no lookup qualifies it, it sleeps 60 s ("My unqualified host name ...
 # unknown; sleeping for retry") before every start. Our own UTS namespace
-# gives the daemon a dotted name without touching the machine's.
+# gives the daemon a dotted name without touching the machine's (and its
+# own mount namespace our SASL configuration, above).
 # The queue tools (-bp, -q, -Q) are the same binary: sm_cmd runs them so.
 it_require unshare hostname
 sm_cmd() {
-	unshare --uts sh -c 'hostname "$1" && shift && exec "$@"' sh \
-		"sm.$MAIL_DOMAIN" "$SM_BIN" -C"$SM/sendmail.cf" "$@"
+	unshare --uts --mount --propagation private sh -c \
+		'hostname "$1" && mount --bind "$2" "$3" && shift 3 && exec "$@"' \
+		sh "sm.$MAIL_DOMAIN" "$SM/sasl2" "$SM_SASL_DIR" \
+		"$SM_BIN" -C"$SM/sendmail.cf" "$@"
 }
 sm_cmd -bD -X "$SM/trace" >"$SM/stdout" 2>&1 &
 SM_PID=$!
@@ -193,6 +218,26 @@ assert_eq "submission: dkimpy verifies the signature" \
 	"$(dkim_verify_py "$MAIL_FILE")" "pass d=corp.test s=demo a=rsa-sha256"
 assert_match "submission: Sendmail's Received header is in the signed copy" \
 	"$(mail_header "$MAIL_FILE" Received)" 'by sm\.authgate\.test'
+
+# an authenticated user connecting from outside (127.0.0.2): signed
+# because of SMTP AUTH ({auth_authen}), not because of the address
+sm_msg a1 'Alice <alice@corp.test>' 'From the road' >"$T/a1.eml"
+send_mail "$SM_PORT" --local-interface 127.0.0.2 --helo laptop.corp.test \
+	--auth PLAIN --auth-user "$SM_AUTH_USER" --auth-password "$SM_AUTH_PASS" \
+	--from alice@corp.test --to "a1@$MAIL_DOMAIN" --data "@$T/a1.eml"
+assert_match "AUTH submission: 235 from Sendmail's SASL" "$(cat "$SEND_LOG")" \
+	'^<- +235 '
+assert_delivered "AUTH submission: delivered" a1
+assert_eq "AUTH submission: dkimpy verifies authgate's signature" \
+	"$(dkim_verify_py "$MAIL_FILE")" "pass d=corp.test s=demo a=rsa-sha256"
+assert_match "AUTH submission: authgate saw the login, not an internal host" \
+	"$(ag_log main)" 'ip=127\.0\.0\.2 .*from=<alice@corp\.test> .*auth=alice.* internal=no .*signed=1 '
+sm_msg a2 'Alice <alice@corp.test>' 'Wrong password' >"$T/a2.eml"
+send_mail "$SM_PORT" --local-interface 127.0.0.2 --helo laptop.corp.test \
+	--auth PLAIN --auth-user "$SM_AUTH_USER" --auth-password wrong \
+	--from alice@corp.test --to "a2@$MAIL_DOMAIN" --data "@$T/a2.eml"
+assert_match "AUTH with a wrong password: 535" "$(cat "$SEND_LOG")" \
+	'^<\*\* +535 '
 
 # a legitimate message from outside: verified, passes, delivered
 sm_msg l1 'Fred <fred@friend.test>' 'Lunch on Friday?' |
