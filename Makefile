@@ -42,7 +42,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 
 .PHONY: all tests run check asan deps deps-test deps-bench bench clean format \
-	fuzz fuzz-build fuzz-bins
+	fuzz fuzz-build fuzz-bins demo
 all: $(B)/authgate $(B)/authgate-report
 
 $(B)/obj/%.o: %.c
@@ -114,7 +114,16 @@ BUILD_PKGS = gcc make pkg-config libmilter-dev libssl-dev libopendkim-dev \
 	libsqlite3-dev libpq-dev libpcre2-dev libxml2-dev zlib1g-dev libzip-dev
 TEST_PKGS = clang libclang-rt-dev libcmocka-dev postfix swaks nsd ldnsutils python3 python3-yaml \
 	python3-dkim libmail-dkim-perl dovecot-core sqlite3 postgresql \
-	procps iproute2 libxml2-utils chromium python3-pil
+	procps iproute2 libxml2-utils chromium python3-pil \
+	dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve openssl \
+	$(SENDMAIL_LIBS)
+# Sendmail's run-time libraries and, for its SMTP AUTH test, saslpasswd2
+# (these do not conflict with Postfix); sendmail-bin itself conflicts with
+# postfix, so tests/tools/sendmail-tree.sh unpacks it (and sendmail-base,
+# sendmail-cf) into SENDMAIL_TREE instead
+SENDMAIL_LIBS = m4 liblockfile1 libldap-2.5-0 libnsl2 libwrap0 libdb5.3 \
+	libsasl2-2 libsasl2-modules sasl2-bin
+SENDMAIL_TREE ?= $(CURDIR)/.cache/sendmail
 
 # make bench: the anchors it compares against, and what it measures with
 BENCH_PKGS = nsd ldnsutils python3 python3-dkim procps iproute2 util-linux \
@@ -125,12 +134,22 @@ deps:
 
 deps-test:
 	@sh tests/tools/install-deps.sh $(BUILD_PKGS) $(TEST_PKGS)
+	@sh tests/tools/sendmail-tree.sh $(SENDMAIL_TREE) || \
+		echo "sendmail-tree.sh failed: the sendmail test group will fail"
 
 run: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p var
 	@sh tests/tools/ensure-user.sh
 	./$(B)/authgate -f -c conf/authgate.conf
+
+# make demo: Postfix + authgate + Dovecot on loopback ports under a
+# temporary directory, the scripted mix, a table of where each message
+# ended (tests/integration/demo.sh); stops everything it started
+demo: deps-test
+	@$(MAKE) --no-print-directory all
+	@sh tests/tools/ensure-user.sh
+	@AUTHGATE=$(CURDIR)/$(B)/authgate bash tests/integration/demo.sh
 
 FUZZ_SAN = -fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined

@@ -58,6 +58,9 @@
 #   ag_try_start NAME [LINE...]     ag_start, but 1 instead of dying when
 #                                   it exits ($AG_EXIT: status) or does not
 #                                   listen in 10 s (killed, AG_EXIT empty)
+#   ag_launch NAME                  ag_try_start on $T/NAME.conf as it is
+#                                   (e.g. from ag_conf_write_raw; set
+#                                   AG_PORTS[NAME] for an inet Socket)
 #   ag_milter NAME                  its socket for Postfix: inet:127.0.0.1:PORT
 #                                   or unix:PATH
 #   ag_reload NAME [LINE...]        (rewrite the config if LINEs given), HUP
@@ -77,7 +80,11 @@
 #                                   before or after pf_start
 #   sasl_start USER PASS [USER PASS]...  private Dovecot auth service with
 #                                   these users -> $SASL_PORT (stopped by
-#                                   the trap); sasl_log prints its log
+#                                   the trap); sasl_log prints its log;
+#                                   SASL_CONF_EXTRA (dovecot.conf text,
+#                                   later settings win) and
+#                                   SASL_USERDB_ARGS make it a full mail
+#                                   server (tests/integration/demo_lib.sh)
 #   pf_add_submission NAME MILTER   pf_add_smtpd with SMTP AUTH (Dovecot,
 #                                   no TLS needed), authenticated clients
 #                                   only; swaks --auth PLAIN --auth-user U
@@ -151,6 +158,9 @@ declare -A PF_PORTS=() PF_MILTERS=() PF_OPTS=()
 PF_NAMES=()
 PF_RUNNING=0
 IT_BG_PIDS=()
+# functions the trap runs first, for servers lib.sh does not know (e.g.
+# test_sendmail.sh's Sendmail, which forks children under other names)
+IT_CLEANUP_HOOKS=()
 
 # ---------------------------------------------------------------- results
 
@@ -283,7 +293,7 @@ it_kill() {
 }
 
 it_cleanup() {
-	local rc=$?
+	local rc=$? h
 	trap - EXIT INT TERM HUP
 	trap '' PIPE	# our stdout may be gone: finish the cleanup anyway
 	if [ "$IT_FINISHED" -eq 0 ] && [ -n "$IT_GROUP" ]; then
@@ -292,6 +302,9 @@ it_cleanup() {
 		it_summary
 		rc=1
 	fi
+	for h in "${IT_CLEANUP_HOOKS[@]}"; do
+		"$h"
+	done
 	pf_stop
 	it_kill "${AG_PIDS[@]}" "${IT_BG_PIDS[@]}"
 	if [ -n "$T" ] && [ -d "$T" ]; then
@@ -563,18 +576,21 @@ while True:
 
 # ---------------------------------------------------------------- authgate
 
+# ag_port NAME - AG_PORTS[NAME] := a free port, unless it has one already
+ag_port() {
+	[ -n "${AG_PORTS[$1]:-}" ] && return 0
+	free_port || it_die "no free port for authgate $1"
+	AG_PORTS[$1]=$FREE_PORT
+}
+
 # ag_config NAME [LINE...] - the defaults below; a LINE "Key value"
 # replaces the default for Key (first word, case-insensitive) or is appended;
 # "-Key" removes it. Keys keep their order, so line numbers are predictable.
 ag_config() {
 	local name=$1 port line key k i found drop
 	shift
-	port=${AG_PORTS[$name]:-}
-	if [ -z "$port" ]; then
-		free_port || it_die "no free port for authgate $name"
-		port=$FREE_PORT
-		AG_PORTS[$name]=$port
-	fi
+	ag_port "$name"
+	port=${AG_PORTS[$name]}
 	local -a lines=(
 		"Socket inet:$port@127.0.0.1"
 		"User authgate"
@@ -657,11 +673,21 @@ ag_start() {
 # listen within 10 s (killed; AG_EXIT empty). Its output is in
 # $T/NAME.log (ag_log NAME). For tests of refused configurations.
 ag_try_start() {
-	local name=$1 i pid
+	local name=$1
 	shift
 	[ -n "${AG_PIDS[$name]:-}" ] && it_die "authgate $name started twice"
 	ag_config "$name" "$@"
-	AG_PORT=${AG_PORTS[$name]}
+	ag_launch "$name"
+}
+
+# ag_launch NAME - start authgate on the config file $T/NAME.conf as it is
+# (ag_config's, or one written with ag_conf_write_raw: then set
+# AG_PORTS[NAME] to its inet port first); 0 when it listens, else 1 as
+# ag_try_start says
+ag_launch() {
+	local name=$1 i pid
+	[ -n "${AG_PIDS[$name]:-}" ] && it_die "authgate $name started twice"
+	AG_PORT=${AG_PORTS[$name]:-}
 	AG_EXIT=""
 	"$AUTHGATE" -f -c "$T/$name.conf" >"$T/$name.log" 2>&1 &
 	pid=$!
@@ -853,6 +879,7 @@ verify    unix  -       -       n       -       1       verify
 flush     unix  n       -       n       1000?   0       flush
 proxymap  unix  -       -       n       -       -       proxymap
 proxywrite unix -       -       n       -       1       proxymap
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
 smtp      unix  -       -       n       -       -       smtp
 relay     unix  -       -       n       -       -       smtp
 showq     unix  n       -       n       -       -       showq
@@ -1037,7 +1064,7 @@ passdb {
 }
 userdb {
   driver = static
-  args = uid=nobody gid=nogroup home=/nonexistent
+  args = ${SASL_USERDB_ARGS:-uid=nobody gid=nogroup home=/nonexistent}
 }
 service auth {
   inet_listener {
@@ -1045,6 +1072,7 @@ service auth {
     port = $SASL_PORT
   }
 }
+${SASL_CONF_EXTRA:-}
 EOF
 	doveconf -c "$d/dovecot.conf" -n >"$d/doveconf.out" 2>&1 ||
 		it_die "dovecot config rejected: $(it_short "$(cat "$d/doveconf.out")")"
