@@ -1,6 +1,6 @@
 # authgate - build, run, test.  See README.md.
 #
-# Sources are picked up by folder: every .c in util/ spf/ dkim/ dmarc/
+# Sources are picked up by folder: every .c in util/ spf/ dkim/ arc/ dmarc/
 # policy/ goes into libauthgate.a; milter/*.c (but main.c) into
 # libagmilter.a; tests/unit/test_*.c, tests/conformance/*.c and
 # tests/tools/*.c each become one program under $(B)/.
@@ -22,7 +22,7 @@ REPORT_LIBS = -lzip -lz
 MILTER_LIBS = -lmilter
 TEST_LIBS = -lcmocka
 
-LIB_SRC := $(wildcard util/*.c spf/*.c dkim/*.c dmarc/*.c policy/*.c)
+LIB_SRC := $(wildcard util/*.c spf/*.c dkim/*.c arc/*.c dmarc/*.c policy/*.c)
 MIL_SRC := $(filter-out milter/main.c milter/nodelay.c milter/sockbuf.c,\
 	$(wildcard milter/*.c))
 REP_SRC := $(filter-out report/main.c,$(wildcard report/*.c))
