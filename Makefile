@@ -113,7 +113,7 @@ BUILD_PKGS = gcc make pkg-config libmilter-dev libssl-dev libopendkim-dev \
 	libspf2-dev libldns-dev libpsl-dev libidn2-dev publicsuffix \
 	libsqlite3-dev libpq-dev libpcre2-dev libxml2-dev zlib1g-dev libzip-dev
 TEST_PKGS = clang libclang-rt-dev libcmocka-dev postfix swaks nsd ldnsutils python3 python3-yaml \
-	python3-dkim libmail-dkim-perl dovecot-core sqlite3 postgresql \
+	python3-dkim python3-authres libmail-dkim-perl dovecot-core sqlite3 postgresql \
 	procps iproute2 libxml2-utils chromium python3-pil
 
 # make bench: the anchors it compares against, and what it measures with
