@@ -305,6 +305,8 @@ ag_arc_free(struct ag_arc **ap)
 	}
 	for (k = 0; k < a->nbody; k++)
 		ag_canon_body_free(&a->body[k].cb);
+	for (k = 0; k < a->nkeys; k++)
+		EVP_PKEY_free(a->key[k].pkey);
 	free(a);
 	*ap = NULL;
 }

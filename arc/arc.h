@@ -22,8 +22,8 @@
  *          bytes are kept, AG_ARC_FIELD_MAX bytes per ARC field: a message
  *          over them with ARC fields is "fail" (reason says which limit),
  *          one without ARC fields stays "none". The body is streamed, never
- *          held. Key lookups: one per distinct selector/domain, at most
- *          AG_ARC_MAX_SETS + 1.
+ *          held. Key lookups: one per distinct d=/s=/a= of the chain,
+ *          at most 16 per message (a chain naming more keys fails).
  * Errors:  AG_OK whenever a result was produced, including fail (a bad
  *          chain is a result, not an error); AG_ENOMEM and AG_EINTERNAL
  *          when verification could not run (the milter tempfails);

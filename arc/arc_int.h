@@ -22,6 +22,7 @@
 #define ARC_SIG_MAX 1024	/* bytes of a decoded b= (8192-bit RSA) */
 #define ARC_KEY_MAX 2048	/* bytes of a decoded p= */
 #define ARC_HNAMES_MAX 256	/* names in an AMS h= */
+#define ARC_KEYS_MAX 16		/* distinct keys looked up per message */
 
 /* a tag-list (RFC 6376 3.2) parsed into a private copy of the value */
 struct arc_tag {
@@ -114,6 +115,13 @@ struct ag_arc {
 	int seal_body;		/* relaxed, whole body, for sealing; -1 */
 	int rc;			/* sticky internal failure */
 	struct ag_arc_results res;
+	/* keys fetched for this message: each d/s/a= is looked up once */
+	struct arc_keyent {
+		char name[AG_ARC_DOMAIN_MAX + AG_ARC_SELECTOR_MAX + 16];
+		EVP_PKEY *pkey;		/* NULL: no usable key (why) */
+		char why[64];
+	} key[ARC_KEYS_MAX];
+	unsigned nkeys;
 };
 
 /* arc/chain.c: collect the sets at eoh and check their structure */

@@ -164,8 +164,50 @@ arc_as_hash(struct ag_arc *a, unsigned from, unsigned k, const char *aar_v,
 	return rc;
 }
 
-/* verify_sig - fetch the key of d/s and check b64 over digest; AG_OK
- * with *ok_r, or an error (AG_ETEMP: temporary key failure) */
+/* verify_key - the key of d/s for alg, fetched once per message; NULL
+ * with why set when there is none; AG_ETEMP is not cached (the chain
+ * fails with temp_error anyway) */
+static int
+verify_key(struct ag_arc *a, const struct arc_tags *t, enum arc_alg alg,
+	   EVP_PKEY **pk_r, char *why, size_t whylen)
+{
+	char name[sizeof(a->key[0].name)];
+	struct arc_keyent *e;
+	unsigned k;
+	int rc;
+
+	*pk_r = NULL;
+	snprintf(name, sizeof(name), "%d:%s:%s", (int)alg,
+		 arc_tags_get(t, "s"), arc_tags_get(t, "d"));
+	for (k = 0; k < a->nkeys; k++) {
+		if (strcasecmp(a->key[k].name, name) == 0) {
+			*pk_r = a->key[k].pkey;
+			snprintf(why, whylen, "%s", a->key[k].why);
+			return AG_OK;
+		}
+	}
+	if (a->nkeys >= ARC_KEYS_MAX) {
+		/* a chain naming more keys than hops ever need: a message
+		 * made to drive lookups */
+		snprintf(why, whylen, "more than %d keys", ARC_KEYS_MAX);
+		return AG_OK;
+	}
+	e = &a->key[a->nkeys];
+	rc = arc_key_fetch(a->dns, arc_tags_get(t, "d"), arc_tags_get(t, "s"),
+			   alg, &e->pkey, e->why, sizeof(e->why));
+	if (rc != AG_OK && rc != AG_EINVAL) {
+		snprintf(why, whylen, "%s", e->why);
+		return rc;
+	}
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	a->nkeys++;
+	*pk_r = e->pkey;
+	snprintf(why, whylen, "%s", e->why);
+	return AG_OK;
+}
+
+/* verify_sig - check t's b= over digest with its key; AG_OK with *ok_r,
+ * or an error (AG_ETEMP: temporary key failure) */
 static int
 verify_sig(struct ag_arc *a, const struct arc_tags *t, enum arc_alg alg,
 	   const unsigned char *digest, unsigned dlen, bool *ok_r, char *why,
@@ -180,16 +222,12 @@ verify_sig(struct ag_arc *a, const struct arc_tags *t, enum arc_alg alg,
 		snprintf(why, whylen, "b= too long");
 		return AG_OK;
 	}
-	rc = arc_key_fetch(a->dns, arc_tags_get(t, "d"), arc_tags_get(t, "s"),
-			   alg, &pk, why, whylen);
-	if (rc == AG_EINVAL)
-		return AG_OK;	/* no usable key: the signature fails */
-	if (rc != AG_OK)
-		return rc;
+	rc = verify_key(a, t, alg, &pk, why, whylen);
+	if (rc != AG_OK || pk == NULL)
+		return rc;	/* no usable key: the signature fails */
 	*ok_r = arc_sig_verify(pk, alg, digest, dlen, b);
 	if (!*ok_r)
 		snprintf(why, whylen, "signature does not verify");
-	EVP_PKEY_free(pk);
 	return AG_OK;
 }
 

@@ -4,7 +4,8 @@
  * instance and cv follow the chain; the AAR carries our results and the
  * hop's smtp.remote-ip comes back; a modified signed field moves
  * header.oldest-pass; no set after a cv=fail set, past i=50, or when a
- * key lookup failed temporarily; a cv=fail seal still verifies as fail;
+ * key lookup failed temporarily; a 17th distinct key fails the chain; a
+ * cv=fail seal still verifies as fail;
  * refused configurations (ARC-* in the header list, small key, no
  * want_seal, seal before finish); ag_arc_key_load's file checks.
  */
@@ -54,6 +55,12 @@ group_setup(void **state)
 	publish(zone, "rsa", "fwd.example", rsa);
 	publish(zone, "ed", "fwd.example", ed);
 	publish(zone, "ed", "list.example", ed);
+	for (int k = 0; k < 17; k++) {
+		char sel[8];
+
+		snprintf(sel, sizeof(sel), "k%d", k);
+		publish(zone, sel, "many.example", ed);
+	}
 	if (ag_dns_zone_servfail(zone, "down._domainkey.fwd.example") != AG_OK)
 		return -1;
 	ag_dns_config_defaults(&cfg);
@@ -283,6 +290,30 @@ test_fifty(void **state)
 	free(m);
 }
 
+/* a chain may name 16 distinct keys; the 17th makes it fail */
+static void
+test_key_limit(void **state)
+{
+	static struct ag_arc_seal_out out;
+	struct ag_arc_results res, v;
+	char *m = strdup(base_msg), *n, sel[8];
+	int k;
+
+	(void)state;
+	for (k = 0; k < 17; k++) {
+		snprintf(sel, sizeof(sel), "k%d", k);
+		n = seal(m, ed, "many.example", sel, "arc=pass", &out, &res);
+		assert_non_null(n);
+		assert_int_equal(res.result, k == 0 ? AG_ARC_NONE : AG_ARC_PASS);
+		free(m);
+		m = n;
+	}
+	verify(dns, m, 4096, &v);
+	assert_int_equal(v.result, AG_ARC_FAIL);
+	assert_non_null(strstr(v.reason, "more than 16 keys"));
+	free(m);
+}
+
 /* a key lookup that fails temporarily: fail, temp_error, no seal */
 static void
 test_temp_error(void **state)
@@ -390,6 +421,7 @@ main(void)
 		cmocka_unit_test(test_oldest_pass_value),
 		cmocka_unit_test(test_no_seal_after_fail),
 		cmocka_unit_test(test_fifty),
+		cmocka_unit_test(test_key_limit),
 		cmocka_unit_test(test_temp_error),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_key_load),
