@@ -319,6 +319,28 @@ suite_ar(const char *msg, size_t len, const char *srvid, char *out,
 	}
 }
 
+/* suite_same_set - our set equals the suite's: the AAR after
+ * whitespace folding, AMS and AS tag by tag */
+static bool
+suite_same_set(const struct ag_arc_seal_out *out,
+	       const struct suite_case *c, char *got, size_t gotcap)
+{
+	static char n1[8192], n2[8192];
+	bool aar, ams, as;
+
+	suite_norm(out->aar, n1, sizeof(n1));
+	suite_norm(c->aar, n2, sizeof(n2));
+	aar = strcmp(n1, n2) == 0;
+	ams = suite_tags_equal(out->ams, c->ams);
+	as = suite_tags_equal(out->seal, c->as);
+	if (c->as[0] != '\0' && aar && ams && as)
+		return true;
+	snprintf(got, gotcap, "%s AAR, %s AMS, %s AS (%s)",
+		 aar ? "same" : "other", ams ? "same" : "other",
+		 as ? "same" : "other", out->reason);
+	return false;
+}
+
 /* suite_sign_case - seal c's message, compare with the expected set and
  * verify the result */
 static bool
@@ -332,7 +354,7 @@ suite_sign_case(const struct ag_dns_zone *zone, struct suite_case *c,
 	struct ag_arc *a = NULL;
 	struct ag_err err = {0};
 	const char *names[64];
-	char hbuf[1024], ar[8192], n1[8192], n2[8192], *sv, *msg2 = NULL;
+	char hbuf[1024], ar[8192], *sv, *msg2 = NULL;
 	unsigned nn = 0;
 	EVP_PKEY *key = NULL;
 	BIO *bio = BIO_new_mem_buf(c->key, -1);
@@ -375,18 +397,8 @@ suite_sign_case(const struct ag_dns_zone *zone, struct suite_case *c,
 		ok = c->as[0] == '\0';
 		goto done;
 	}
-	suite_norm(out.aar, n1, sizeof(n1));
-	suite_norm(c->aar, n2, sizeof(n2));
-	if (c->as[0] == '\0' || strcmp(n1, n2) != 0 ||
-	    !suite_tags_equal(out.ams, c->ams) ||
-	    !suite_tags_equal(out.seal, c->as)) {
-		snprintf(got, gotcap, "%s AAR, %s AMS, %s AS (%s)",
-			 strcmp(n1, n2) == 0 ? "same" : "other",
-			 suite_tags_equal(out.ams, c->ams) ? "same" : "other",
-			 suite_tags_equal(out.seal, c->as) ? "same" : "other",
-			 out.reason);
+	if (!suite_same_set(&out, c, got, gotcap))
 		goto done;
-	}
 	/* our set on top must verify: pass, or fail for a cv=fail seal */
 	if (asprintf(&msg2, "ARC-Seal: %s\r\nARC-Message-Signature: %s\r\n"
 		     "ARC-Authentication-Results: %s\r\n%s", out.seal,
@@ -432,6 +444,33 @@ suite_field(struct suite_case *c, const char *key, char *val, size_t len)
 	*slot = val;
 	if (slot == &c->message)
 		c->message_len = len;
+}
+
+/* suite_run_case - one case; prints FAIL when it fails */
+static bool
+suite_run_case(const struct ag_dns_zone *zone, const char *scen,
+	       struct suite_case *c, bool sign)
+{
+	char got[512];
+	bool ok;
+
+	if (sign) {
+		ok = suite_sign_case(zone, c, got, sizeof(got));
+	} else {
+		struct ag_arc_results res;
+		int rc = suite_verify(zone, c->message, c->message_len, &res);
+
+		ok = rc == AG_OK && c->cv != NULL &&
+		     strcmp(ag_arc_result_name(res.result), c->cv) == 0;
+		snprintf(got, sizeof(got), "%s (%s)", rc == AG_OK ?
+			 ag_arc_result_name(res.result) : "error",
+			 rc == AG_OK ? res.reason : "");
+	}
+	if (!ok)
+		printf("FAIL %s/%s: got %s, want %s\n", scen, c->name, got,
+		       sign ? (c->as != NULL && c->as[0] ? "the suite's set" :
+			       "no set") : (c->cv != NULL ? c->cv : "?"));
+	return ok;
 }
 
 /* suite_cases - run a case file; validation or sign */
@@ -490,36 +529,13 @@ suite_cases(const char *group, const char *path, bool sign)
 			snprintf(c.name, sizeof(c.name), "%s", val);
 			free(val);
 		} else if (strcmp(key, "end") == 0) {
-			char got[512];
-			bool ok;
-
 			free(val);
 			if (zone == NULL || c.message == NULL)
 				goto bad;
-			if (sign) {
-				ok = suite_sign_case(zone, &c, got,
-						     sizeof(got));
-			} else {
-				struct ag_arc_results res;
-				int rc = suite_verify(zone, c.message,
-						      c.message_len, &res);
-
-				ok = rc == AG_OK && c.cv != NULL &&
-				     strcmp(ag_arc_result_name(res.result),
-					    c.cv) == 0;
-				snprintf(got, sizeof(got), "%s (%s)",
-					 rc == AG_OK ? ag_arc_result_name(
-						 res.result) : "error",
-					 rc == AG_OK ? res.reason : "");
-			}
-			if (ok) {
+			if (suite_run_case(zone, scen, &c, sign))
 				pass++;
-			} else {
+			else
 				fail++;
-				printf("FAIL %s/%s: got %s, want %s\n", scen,
-				       c.name, got, sign ? (c.as[0] ?
-				       "the suite's set" : "no set") : c.cv);
-			}
 			suite_case_clear(&c);
 		} else {
 			suite_field(&c, key, val, n);
@@ -593,6 +609,58 @@ suite_stalwart(const char *dir)
 	return fail > 0;
 }
 
+/* suite_seal_one - print msg with a set sealed by argv[4..8] (KEY DOMAIN
+ * SELECTOR SRVID T) on top; the AAR holds our arc= result only */
+static int
+suite_seal_one(const struct ag_dns_zone *zone, const char *msg, size_t ml,
+	       char **argv)
+{
+	static struct ag_arc_seal_out out;
+	struct ag_arc_results res = {0};
+	struct ag_dns_config dcfg;
+	struct ag_dns *dns = NULL;
+	struct ag_arc *a = NULL;
+	struct ag_err err = {0};
+	EVP_PKEY *key = NULL;
+	FILE *kf = fopen(argv[4], "r");
+	char ar[512];
+	int rc;
+
+	if (kf != NULL) {
+		key = PEM_read_PrivateKey(kf, NULL, NULL, NULL);
+		fclose(kf);
+	}
+	ag_dns_config_defaults(&dcfg);
+	dcfg.cache_entries = 0;
+	rc = key == NULL ? AG_EINVAL : ag_dns_new_zone(&dns, &dcfg, zone, &err);
+	if (rc == AG_OK)
+		rc = ag_arc_new(&a, dns, true, &err);
+	if (rc == AG_OK)
+		rc = suite_feed(a, msg, ml);
+	if (rc == AG_OK)
+		rc = ag_arc_finish(a, &res);
+	snprintf(ar, sizeof(ar), "arc=%s", ag_arc_result_name(res.result));
+	if (rc == AG_OK) {
+		struct ag_arc_seal_config cfg = {
+			.key = key, .domain = argv[5], .selector = argv[6],
+			.authserv_id = argv[7],
+		};
+		rc = ag_arc_seal(a, &cfg, ar, (time_t)strtoll(argv[8], NULL, 10),
+				 &out, &err);
+	}
+	if (rc == AG_OK && out.sealed)
+		printf("ARC-Seal: %s\r\nARC-Message-Signature: %s\r\n"
+		       "ARC-Authentication-Results: %s\r\n%s", out.seal, out.ams,
+		       out.aar, msg);
+	else
+		fprintf(stderr, "arc_suite: not sealed: %s%s\n", err.msg,
+			out.reason);
+	EVP_PKEY_free(key);
+	ag_arc_free(&a);
+	ag_dns_free(&dns);
+	return rc == AG_OK && out.sealed ? 0 : 1;
+}
+
 /* suite_one - verify or seal one message file for the interop script */
 static int
 suite_one(int argc, char **argv)
@@ -617,63 +685,7 @@ suite_one(int argc, char **argv)
 		       res.reason);
 		rc = res.result == AG_ARC_PASS ? 0 : 1;
 	} else if (argc == 9) {
-		struct suite_case c;
-		char got[512];
-
-		memset(&c, 0, sizeof(c));
-		(void)got;
-		rc = 0;
-		{
-			static struct ag_arc_seal_out out;
-			struct ag_dns_config dcfg;
-			struct ag_dns *dns = NULL;
-			struct ag_arc *a = NULL;
-			struct ag_err err = {0};
-			EVP_PKEY *key = NULL;
-			FILE *kf = fopen(argv[4], "r");
-			char ar[512];
-
-			if (kf != NULL) {
-				key = PEM_read_PrivateKey(kf, NULL, NULL,
-							  NULL);
-				fclose(kf);
-			}
-			ag_dns_config_defaults(&dcfg);
-			dcfg.cache_entries = 0;
-			rc = key == NULL ? AG_EINVAL :
-			     ag_dns_new_zone(&dns, &dcfg, zone, &err);
-			if (rc == AG_OK)
-				rc = ag_arc_new(&a, dns, true, &err);
-			if (rc == AG_OK)
-				rc = suite_feed(a, msg, ml);
-			if (rc == AG_OK)
-				rc = ag_arc_finish(a, &res);
-			snprintf(ar, sizeof(ar), "arc=%s",
-				 ag_arc_result_name(res.result));
-			if (rc == AG_OK) {
-				struct ag_arc_seal_config cfg = {
-					.key = key, .domain = argv[5],
-					.selector = argv[6],
-					.authserv_id = argv[7],
-				};
-				rc = ag_arc_seal(a, &cfg, ar,
-						 (time_t)strtoll(argv[8], NULL,
-								 10),
-						 &out, &err);
-			}
-			if (rc == AG_OK && out.sealed)
-				printf("ARC-Seal: %s\r\nARC-Message-Signature:"
-				       " %s\r\nARC-Authentication-Results: "
-				       "%s\r\n%s", out.seal, out.ams, out.aar,
-				       msg);
-			else
-				fprintf(stderr, "arc_suite: not sealed: %s%s\n",
-					err.msg, out.reason);
-			rc = rc == AG_OK && out.sealed ? 0 : 1;
-			EVP_PKEY_free(key);
-			ag_arc_free(&a);
-			ag_dns_free(&dns);
-		}
+		rc = suite_seal_one(zone, msg, ml, argv);
 	}
 out:
 	ag_dns_zone_free(&zone);

@@ -56,7 +56,7 @@ group_setup(void **state)
 	publish(zone, "ed", "fwd.example", ed);
 	publish(zone, "ed", "list.example", ed);
 	for (int k = 0; k < 17; k++) {
-		char sel[8];
+		char sel[16];
 
 		snprintf(sel, sizeof(sel), "k%d", k);
 		publish(zone, sel, "many.example", ed);
@@ -296,7 +296,7 @@ test_key_limit(void **state)
 {
 	static struct ag_arc_seal_out out;
 	struct ag_arc_results res, v;
-	char *m = strdup(base_msg), *n, sel[8];
+	char *m = strdup(base_msg), *n, sel[16];
 	int k;
 
 	(void)state;
