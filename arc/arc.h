@@ -143,7 +143,7 @@ struct ag_arc_seal_config {
 struct ag_arc_seal_out {
 	bool sealed;		/* false: no set added (reason says why:
 				 * newest set cv=fail, i=50 reached,
-				 * temporary key failure) */
+				 * temporary key failure, header limits) */
 	unsigned instance;	/* i= of the new set */
 	char reason[128];
 	/* field values without the name and ": ", folded with "\n\t"
@@ -164,7 +164,8 @@ struct ag_arc_seal_out {
  * t: the t= timestamp (time(NULL) in the milter). AG_OK with
  * out->sealed false when RFC 8617 forbids a new set (5.1.2: the newest
  * set says cv=fail; past i=50) or the chain's result is a temporary
- * failure. AG_EINVAL: made without want_seal, before finish, bad cfg.
+ * failure, or the message went over the header limits. AG_EINVAL: made
+ * without want_seal, before finish, bad cfg.
  */
 int ag_arc_seal(struct ag_arc *a, const struct ag_arc_seal_config *cfg,
 		const char *ar_results, time_t t,

@@ -203,7 +203,9 @@ seal_refuse(const struct ag_arc *a, struct ag_arc_seal_out *out)
 {
 	const char *why = NULL;
 
-	if (a->res.temp_error)
+	if (a->limit != NULL)
+		why = a->limit;	/* fields were dropped: h= would miss them */
+	else if (a->res.temp_error)
 		why = "chain not checked: temporary key failure";
 	else if (a->nsets > 0 && a->set[a->nsets - 1].as_f >= 0 &&
 		 a->set[a->nsets - 1].as.buf != NULL &&

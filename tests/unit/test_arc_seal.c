@@ -381,6 +381,19 @@ test_refused(void **state)
 	assert_int_equal(ag_arc_seal(a, &cfg, "", T0, &out, &err), AG_EINVAL);
 	ag_arc_free(&a);
 	ag_arc_free(&a);	/* NULL is fine */
+
+	/* over the field limit: no set (its h= could not see them all) */
+	cfg.authserv_id = "mx.fwd.example";
+	assert_int_equal(ag_arc_new(&a, dns, true, &err), AG_OK);
+	for (unsigned k = 0; k < AG_ARC_MAX_FIELDS + 1; k++)
+		assert_int_equal(ag_arc_header(a, "X-Filler", " x"), AG_OK);
+	assert_int_equal(feed(a, base_msg, 100), AG_OK);
+	assert_int_equal(ag_arc_finish(a, &res), AG_OK);
+	assert_int_equal(res.result, AG_ARC_NONE);
+	assert_int_equal(ag_arc_seal(a, &cfg, "", T0, &out, &err), AG_OK);
+	assert_false(out.sealed);
+	assert_non_null(strstr(out.reason, "too many"));
+	ag_arc_free(&a);
 }
 
 /* the key file checks of dkim/keyfile.c apply */
