@@ -196,6 +196,11 @@ ag_config_arc_build(struct ag_config *c, struct ag_err *err)
 	unsigned line = 0;
 	int rc;
 
+	if (c->n_arc_trusted > 0 && !c->arc_verify)
+		return ag_err_set(err, AG_EINVAL, "%s:%u: ARCTrustedSealers "
+				  "needs ARCVerify yes: only a validated chain "
+				  "can be trusted", c->path,
+				  c->line_arc_trusted);
 	if (n != 0 && n != 3) {
 		for (unsigned i = 0; i < 3; i++)
 			if (c->arc_line[i] != 0)

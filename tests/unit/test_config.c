@@ -534,6 +534,9 @@ static const struct err_case err_cases[] = {
 	  "ARCSealDomain example.com\nARCSealSelector s1\n"
 	  "ARCSealKey /nonexistent/arc.pem\nARCVerify no\n", NULL, false, 1,
 	  "ARCSealDomain", "ARCVerify yes" },
+	{ "ARCTrustedSealers with ARCVerify no",
+	  "ARCVerify no\n\nARCTrustedSealers lists.example.org\n", NULL,
+	  false, 3, "ARCTrustedSealers", "ARCVerify yes" },
 	{ "ARCSealDomain not a domain", "ARCSealDomain exa mple.com\n", NULL,
 	  false, 1, "ARCSealDomain", "exa mple.com" },
 	{ "ARCSealHeaders refuses ARC-Seal", "ARCSealHeaders From, ARC-Seal\n",
