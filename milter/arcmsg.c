@@ -114,7 +114,7 @@ int
 ag_arcmsg_authres(const struct ag_session *s, struct ag_authres *ar)
 {
 	const struct ag_arc_results *r = s->msg.arc_res;
-	char comment[600], hops[512], oldest[16];
+	char comment[sizeof(r->reason) + 2 + 512], hops[512], oldest[16];
 	struct ag_authres_prop p[2];
 	unsigned np = 0;
 
@@ -233,7 +233,7 @@ ag_arcmsg_seal(struct ag_session *s, const char *ar_value,
 	rc = ag_arc_seal(m->arc, &s->cfg->arc_seal_cfg,
 			 arcmsg_payload(ar_value), time(NULL), out, &err);
 	if (rc != AG_OK) {
-		snprintf(m->error_what, sizeof(m->error_what), "ARC seal: %s",
+		snprintf(m->error_what, sizeof(m->error_what), "ARC seal: %.400s",
 			 err.msg);
 		return rc;
 	}
