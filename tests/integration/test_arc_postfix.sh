@@ -11,8 +11,11 @@
 # The forwarded messages are made with dkimpy (python3-dkim): bank.test
 # signs, the list records its own Authentication-Results, rewrites the
 # subject and adds a footer (which breaks bank.test's signature), then
-# seals with dkim.arc_sign. They arrive from 198.51.100.66, outside
-# bank.test's SPF, so DMARC fails for all of them.
+# seals with dkim.arc_sign (a second list, when there is one, records
+# arc=pass and seals i=2). They arrive from 198.51.100.66, outside
+# bank.test's SPF, so DMARC fails for all of them. Only the newest sealer
+# has to be trusted: a chain list.test -> evil.test is not, evil.test ->
+# list.test is.
 # authgate instances, each behind its own smtpd listener:
 #   main    DMARCEnforce yes, ARCTrustedSealers list.test, sealing as
 #           seal.test
@@ -89,9 +92,13 @@ srv = b"mx." + dom
 msg = sys.stdin.buffer.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 head, body = msg.split(b"\r\n\r\n", 1)
 head = head.replace(b"Subject: ", b"Subject: [members] ", 1)
+# a hop after the first finds a chain: RFC 8617 5.1 has it record the
+# validation of the chain (arc=pass) in its results, sealed as cv=
+arc_res = b"; arc=pass" if b"\nARC-Seal:" in b"\n" + head else b""
 ar = (b"Authentication-Results: " + srv + b"; spf=pass"
       b" smtp.mailfrom=ceo@bank.test smtp.remote-ip=" + sys.argv[3].encode() +
-      b"; dkim=pass header.d=bank.test; dmarc=pass header.from=bank.test\r\n")
+      b"; dkim=pass header.d=bank.test; dmarc=pass header.from=bank.test" +
+      arc_res + b"\r\n")
 msg = ar + head + b"\r\n\r\n" + body + b"--\r\nmembers mailing list\r\n"
 arc = dkim.arc_sign(msg, b"arc", dom, open(key, "rb").read(), srv)
 if len(arc) != 3:
@@ -181,6 +188,28 @@ assert_reply "untrusted sealer evil.test: 550" 550
 assert_match "untrusted sealer: rejected by the DMARC rule" "$(ag_log main)" \
 	'arc=pass:evil\.test .*verdict=reject reason=DMARCEnforce\.reject'
 assert_no_mail "untrusted sealer: not delivered" b1 2
+
+# ---- which sealer counts: the newest (the hop that handed us the mail)
+# evil.test sealed first, then the trusted list: delivered, override
+msg a2 | dkim_sign_py "$K/bank.key" bank bank.test |
+	forward "$K/evil.key" evil.test "$GOOD_IP" |
+	forward "$K/list.key" list.test 198.51.100.9 >"$T/a2.eml" ||
+	it_die "dkimpy could not seal a2"
+send "$P_MAIN" a2 "$T/a2.eml"
+assert_delivered "untrusted i=1, trusted newest i=2: delivered" a2
+assert_match "untrusted i=1, trusted newest i=2: arc=pass, both hops listed" \
+	"$(ours "$MAIL_FILE")" \
+	'arc=pass \(i=2 d=list\.test ip=198\.51\.100\.9, i=1 d=evil\.test ip=192\.0\.2\.10\)'
+# the trusted list sealed first, then evil.test: handled per DMARC
+msg b2 | dkim_sign_py "$K/bank.key" bank bank.test |
+	forward "$K/list.key" list.test "$GOOD_IP" |
+	forward "$K/evil.key" evil.test 198.51.100.9 >"$T/b2.eml" ||
+	it_die "dkimpy could not seal b2"
+send "$P_MAIN" b2 "$T/b2.eml"
+assert_reply "trusted i=1, untrusted newest i=2: 550" 550
+assert_match "trusted i=1, untrusted newest i=2: a valid chain, not trusted" \
+	"$(ag_log main)" 'arc=pass:evil\.test .*verdict=reject reason=DMARCEnforce\.reject'
+assert_no_mail "trusted i=1, untrusted newest i=2: not delivered" b2 2
 
 # ---- (c) a broken chain: the body changed after the list sealed it
 msg c1 | dkim_sign_py "$K/bank.key" bank bank.test |
