@@ -50,7 +50,10 @@ dkim_publish evil.test arc "$(dkim_txt_record "$K/evil.key")"
 dkim_publish seal.test s1 "$(dkim_txt_record "$K/seal.key")"
 dns_start
 
+free_port || it_die "no free port for the metrics"
+MPORT=$FREE_PORT
 ag_start main "DMARCEnforce yes" "ARCTrustedSealers list.test" \
+	"MetricsListen 127.0.0.1:$MPORT" \
 	"ARCSealDomain seal.test" "ARCSealSelector s1" \
 	"ARCSealKey $K/seal.key" "ReportOrgName Authgate Test" \
 	"ReportEmail dmarc-reports@authgate.test"
@@ -291,6 +294,32 @@ else
 fi
 assert_match "ARCSealKey readable by others: file:line and the file named" \
 	"$(ag_log unsafe)" "unsafe\.conf:[0-9]+: ARCSealKey: .*open\.key"
+
+# ---- the metrics of main: a1 a2 b1 b2 passed, c1 failed, d2 had no
+# chain (d3 came from an internal client: not validated); a1 a2 d2 sealed
+metric() {
+	python3 - "$MPORT" "$1" <<'PYEOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n")
+data = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    data += b
+for line in data.decode("utf-8", "replace").splitlines():
+    f = line.split()
+    if len(f) == 2 and f[0] == sys.argv[2]:
+        print(f[1])
+        break
+else:
+    print("missing")
+PYEOF
+}
+assert_eq "metrics: arc pass 4, fail 1, none 1, sealed 3" \
+	"$(metric 'authgate_arc_results_total{result="pass"}') $(metric 'authgate_arc_results_total{result="fail"}') $(metric 'authgate_arc_results_total{result="none"}') $(metric authgate_arc_sealed_total)" \
+	"4 1 1 3"
 
 # ---- the aggregate report says trusted_forwarder
 ag_stop main	# flushes the history writer
