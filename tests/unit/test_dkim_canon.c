@@ -136,7 +136,8 @@ static const struct header_case header_cases[] = {
 	{"relaxed only blanks", AG_CANON_RELAXED, "X-Empty", " \t\r\n ", true,
 	 "x-empty:\r\n"},
 	{"relaxed no crlf", AG_CANON_RELAXED, "DKIM-Signature",
-	 " v=1; a=rsa-sha256;\n\tb=", false, "dkim-signature:v=1; a=rsa-sha256; b="},
+	 " v=1; a=rsa-sha256;\n\tb=", false,
+	 "dkim-signature:v=1; a=rsa-sha256; b="},
 	{"relaxed 8bit kept", AG_CANON_RELAXED, "Subject", "caf\xc3\xa9  !",
 	 true, "subject:caf\xc3\xa9 !\r\n"},
 };
@@ -615,7 +616,8 @@ corpus_file(const char *path, bool records, unsigned *match,
 							 "chunk 1",
 							 path, cv, ch);
 				}
-				if ((int)fl == wl && memcmp(first, want, fl) == 0)
+				if ((int)fl == wl &&
+				    memcmp(first, want, fl) == 0)
 					(*match)++;
 				else
 					(*mismatch)++;
