@@ -1,6 +1,6 @@
 # authgate - build, run, test.  See README.md.
 #
-# Sources are picked up by folder: every .c in util/ spf/ dkim/ dmarc/
+# Sources are picked up by folder: every .c in util/ spf/ dkim/ arc/ dmarc/
 # policy/ goes into libauthgate.a; milter/*.c (but main.c) into
 # libagmilter.a; tests/unit/test_*.c, tests/conformance/*.c and
 # tests/tools/*.c each become one program under $(B)/.
@@ -22,7 +22,7 @@ REPORT_LIBS = -lzip -lz
 MILTER_LIBS = -lmilter
 TEST_LIBS = -lcmocka
 
-LIB_SRC := $(wildcard util/*.c spf/*.c dkim/*.c dmarc/*.c policy/*.c)
+LIB_SRC := $(wildcard util/*.c spf/*.c dkim/*.c arc/*.c dmarc/*.c policy/*.c)
 MIL_SRC := $(filter-out milter/main.c milter/nodelay.c milter/sockbuf.c,\
 	$(wildcard milter/*.c))
 REP_SRC := $(filter-out report/main.c,$(wildcard report/*.c))
@@ -113,7 +113,7 @@ BUILD_PKGS = gcc make pkg-config libmilter-dev libssl-dev libopendkim-dev \
 	libspf2-dev libldns-dev libpsl-dev libidn2-dev publicsuffix \
 	libsqlite3-dev libpq-dev libpcre2-dev libxml2-dev zlib1g-dev libzip-dev
 TEST_PKGS = clang libclang-rt-dev libcmocka-dev postfix swaks nsd ldnsutils python3 python3-yaml \
-	python3-dkim libmail-dkim-perl dovecot-core sqlite3 postgresql \
+	python3-dkim python3-authres libmail-dkim-perl dovecot-core sqlite3 postgresql \
 	procps iproute2 libxml2-utils chromium python3-pil \
 	dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve openssl \
 	$(SENDMAIL_LIBS)

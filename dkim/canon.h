@@ -11,7 +11,9 @@
  *          with a space or tab (SMFIP_HDR_LEADSPC) follows "Name:" verbatim,
  *          else "Name: value" is the field. Line breaks inside a folded
  *          value and in the body may be "\n" or "\r\n"; a bare "\n" counts
- *          as "\r\n", the form the message has on the wire.
+ *          as "\r\n", the form the message has on the wire. A CR not
+ *          followed by LF is body content. Relaxed headers drop every CR
+ *          and LF of the value (in a field they only fold).
  * Owns:    a body canonicalizer owns its digest context; nothing else is
  *          allocated.
  * Threads: no shared state.

@@ -5,8 +5,7 @@
  *          library handle, to open one DKIM handle per message.
  * Owns:    nothing; the DKIM_LIB stays owned by struct ag_dkim_lib.
  * Threads: the DKIM_LIB is shared by every thread (libopendkim allows it);
- *          library options may be set only before the handle is shared
- *          (ag_dkim_sign_configure_lib()).
+ *          library options may be set only before the handle is shared.
  */
 #ifndef AG_DKIM_INT_H
 #define AG_DKIM_INT_H
@@ -26,15 +25,17 @@ DKIM_LIB *ag_dkim_lib_handle(const struct ag_dkim_lib *lib);
 /* ag_dkim_lib_cfg - the settings lib was made with */
 const struct ag_dkim_lib_config *ag_dkim_lib_cfg(const struct ag_dkim_lib *lib);
 
-/* ag_dkim_lib_signlist - the ":"-joined header names installed on lib's
- * DKIM_LIB as its signed-header list (DKIM_OPTS_SIGNHDRS, compiled once),
- * "" when none; a signing handle whose own list is the same string needs
- * no dkim_signhdrs(), which would compile the same regex per message */
-const char *ag_dkim_lib_signlist(const struct ag_dkim_lib *lib);
+/* ag_dkim_lib_signlists - the header lists ag_dkim_sign_configure_lib()
+ * checked and prepared for lib (dkim/sign_int.h), NULL when it was not
+ * called: dkim/sign.c signs only with a handle set up so */
+struct ag_dkim_signlists;
+const struct ag_dkim_signlists *
+ag_dkim_lib_signlists(const struct ag_dkim_lib *lib);
 
-/* ag_dkim_lib_set_signlist - record joined as lib's installed list; false
- * (and "" recorded) when it does not fit */
-bool ag_dkim_lib_set_signlist(struct ag_dkim_lib *lib, const char *joined);
+/* ag_dkim_lib_set_signlists - lib takes l (freed with lib, or when
+ * replaced) */
+void ag_dkim_lib_set_signlists(struct ag_dkim_lib *lib,
+			       struct ag_dkim_signlists *l);
 
 /* ag_dkim_dns_install - route lib's key lookups to dns (dkim/dns.c) */
 struct ag_dns;

@@ -5,15 +5,12 @@
  * the mode that is checked belongs to the file whose bytes are read: a
  * symlink is followed and the file it resolves to must be safe, whatever
  * the link's own mode (links have none that matters). OpenSSL parses the
- * key to learn its type and size; libopendkim's dkim_sign() then gets the
- * key re-encoded as an unencrypted PKCS#8 PEM, which its OpenSSL path
- * (PEM_read_bio_PrivateKey) reads for RSA and Ed25519 alike, whatever
- * form (PKCS#1 or PKCS#8) the file was in. The parsed key is registered
- * in dkim/keycache.c so that libopendkim's per-message parse of that PEM
- * is answered without parsing.
+ * key once; the signer (dkim/sign.c) uses that parsed key, read-only,
+ * from every thread, whatever form (PKCS#1 or PKCS#8) the file was in.
+ * The key is also kept re-encoded as an unencrypted PKCS#8 PEM (k->pem)
+ * for code that parses keys itself.
  */
 #include "dkim/keys_int.h"
-#include "dkim/keycache.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -190,6 +187,7 @@ ag_dkim_keyfile_load(struct ag_dkim_key *k, const char *path, bool require_safe,
 	int rc;
 
 	k->pem = NULL;
+	k->pkey = NULL;
 	if (snprintf(k->path, sizeof(k->path), "%s", path) >=
 	    (int)sizeof(k->path)) {
 		rc = ag_err_set(err, AG_EINVAL, "%skey file path too long",
@@ -224,10 +222,8 @@ ag_dkim_keyfile_load(struct ag_dkim_key *k, const char *path, bool require_safe,
 		goto out;
 	if ((rc = keyfile_pem(pkey, k, err)) != AG_OK)
 		goto out;
-	if (ag_dkim_keycache_add(k->pem, k->pem_len, pkey) != AG_OK) {
-		ag_dkim_key_clear(k);
-		rc = ag_err_set(err, AG_ENOMEM, "out of memory");
-	}
+	k->pkey = pkey;
+	pkey = NULL;
 out:
 	/* leave no parse errors in this thread's OpenSSL error queue */
 	ERR_clear_error();
@@ -240,12 +236,14 @@ out:
 	return rc;
 }
 
-/* ag_dkim_key_clear - wipe the key bytes before freeing them */
+/* ag_dkim_key_clear - free the parsed key; wipe the PEM bytes before
+ * freeing them */
 void
 ag_dkim_key_clear(struct ag_dkim_key *k)
 {
+	EVP_PKEY_free(k->pkey);
+	k->pkey = NULL;
 	if (k->pem != NULL) {
-		ag_dkim_keycache_remove(k->pem);
 		OPENSSL_cleanse(k->pem, k->pem_len);
 		free(k->pem);
 	}

@@ -4,8 +4,8 @@
  * Use:     ag_dkim_keys_load() at configuration load (as root, before
  *          privileges are dropped: keys are read then, never again);
  *          ag_dkim_keys_match() per outbound message; ag_dkim_keys_free().
- * Owns:    every key's bytes; matches point into it and live as long as
- *          the key set.
+ * Owns:    every key (one EVP_PKEY reference each); matches point into
+ *          the set and live as long as it.
  * Threads: immutable after load; share freely.
  * Limits:  AG_DKIM_MAX_KEYS keys, AG_DKIM_MAX_SIGNERS keys per message.
  * Errors:  AG_EINVAL with "file:line: what is wrong" for table syntax,
@@ -35,6 +35,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <openssl/evp.h>
+
 #include "util/err.h"
 
 #define AG_DKIM_MAX_KEYS 4096
@@ -51,7 +53,11 @@ struct ag_dkim_key {
 	char selector[128];	/* s= */
 	enum ag_dkim_alg alg;
 	unsigned bits;		/* RSA modulus bits; 256 for Ed25519 */
-	unsigned char *pem;	/* the key as libopendkim takes it */
+	EVP_PKEY *pkey;		/* parsed once at load; signs in any
+				 * thread (OpenSSL 3: read-only use) */
+	unsigned char *pem;	/* the same key as unencrypted PKCS#8 PEM,
+				 * NUL-ended, for code that parses keys
+				 * itself (arc/seal.c) */
 	size_t pem_len;
 	char path[1024];	/* for messages */
 };

@@ -43,16 +43,16 @@ struct ag_dkim_keys {
 
 /*
  * ag_dkim_keyfile_load - read the PEM private key at path into k (alg,
- * bits, pem, pem_len, path). where names the table line ("file:line: ")
+ * bits, pkey, pem, pem_len, path). where names the table line ("file:line: ")
  * or is "" for the single-domain form. With require_safe, a file (the one
  * a symlink resolves to) with any group or other read/write bit is
- * refused. On error k->pem stays NULL.
+ * refused. On error k->pkey and k->pem stay NULL.
  */
 int ag_dkim_keyfile_load(struct ag_dkim_key *k, const char *path,
 			 bool require_safe, const char *where,
 			 struct ag_err *err) AG_MUST_CHECK;
 
-/* ag_dkim_key_clear - wipe and free one key's bytes */
+/* ag_dkim_key_clear - free one key's parsed key and wipe its PEM */
 void ag_dkim_key_clear(struct ag_dkim_key *k);
 
 /* ag_dkim_keys_find - index of the key named name (case-insensitive),

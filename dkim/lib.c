@@ -12,8 +12,9 @@
  *   - not CACHE: util/dns caches answers for every check.
  *   - not VERIFYONE: every signature is verified, not just the first good.
  *   - not FIXCRLF: verify.c turns bare LF into CRLF itself, so libopendkim
- *     sees the message as it was on the wire; sign.c does the same.
- *   - not SIGNLEN: we never sign with l= (sign.c checks this).
+ *     sees the message as it was on the wire.
+ *   - SIGNLEN and the signing options do not matter: dkim/sign.c signs
+ *     without libopendkim (never with l=).
  *   - not ACCEPTV05 / ACCEPTDK: only RFC 6376 (v=1) signatures.
  *   - not STRICTHDRS: a message with two From fields would stop every
  *     signature from being evaluated; that is a policy matter for the
@@ -24,7 +25,7 @@
  * verify.c repeats both checks with our clock (fixed_time or the wall
  * clock), so libopendkim's check only has to be no stricter than ours:
  * with fixed_time set, its drift is widened by the distance between the
- * two clocks plus a day. FIXEDTIME itself sets t= when signing.
+ * two clocks plus a day. dkim/sign.c takes fixed_time as t= when set.
  * Key size: DKIM_OPTS_MINKEYBITS = min_rsa_bits; libopendkim applies it to
  * RSA keys after a successful verification (DKIM_SIGERROR_KEYTOOSMALL).
  */
@@ -38,6 +39,7 @@
 #include <opendkim/dkim.h>
 
 #include "dkim/dkim_int.h"
+#include "dkim/sign_int.h"
 
 #define LIB_MAX_SIGS 1000	/* sanity bound on max_sigs */
 #define LIB_MAX_RSA_BITS 16384
@@ -47,8 +49,7 @@
 struct ag_dkim_lib {
 	DKIM_LIB *dl;
 	struct ag_dkim_lib_config cfg;
-	char signlist[1024]; /* names installed as DKIM_OPTS_SIGNHDRS,
-			      * ":"-joined; "" when none */
+	struct ag_dkim_signlists *signlists; /* dkim/sign.c's, or NULL */
 };
 
 /* ag_dkim_lib_config_defaults - the defaults of lib.h */
@@ -171,6 +172,7 @@ ag_dkim_lib_free(struct ag_dkim_lib **lib)
 		return;
 	if ((*lib)->dl != NULL)
 		dkim_close((*lib)->dl);
+	ag_dkim_signlists_free(&(*lib)->signlists);
 	free(*lib);
 	*lib = NULL;
 }
@@ -189,22 +191,17 @@ ag_dkim_lib_cfg(const struct ag_dkim_lib *lib)
 	return &lib->cfg;
 }
 
-/* ag_dkim_lib_signlist - see dkim_int.h */
-const char *
-ag_dkim_lib_signlist(const struct ag_dkim_lib *lib)
+/* ag_dkim_lib_signlists - see dkim_int.h */
+const struct ag_dkim_signlists *
+ag_dkim_lib_signlists(const struct ag_dkim_lib *lib)
 {
-	return lib->signlist;
+	return lib->signlists;
 }
 
-/* ag_dkim_lib_set_signlist - see dkim_int.h */
-bool
-ag_dkim_lib_set_signlist(struct ag_dkim_lib *lib, const char *joined)
+/* ag_dkim_lib_set_signlists - see dkim_int.h */
+void
+ag_dkim_lib_set_signlists(struct ag_dkim_lib *lib, struct ag_dkim_signlists *l)
 {
-	int n = snprintf(lib->signlist, sizeof(lib->signlist), "%s", joined);
-
-	if (n < 0 || (size_t)n >= sizeof(lib->signlist)) {
-		lib->signlist[0] = '\0';
-		return false;
-	}
-	return true;
+	ag_dkim_signlists_free(&lib->signlists);
+	lib->signlists = l;
 }

@@ -1,26 +1,33 @@
 /*
  * dkim/sign.h - sign one message with one or more keys (RFC 6376, RFC 8463)
  * Use:     once per configuration, ag_dkim_sign_configure_lib() on the new
- *          library handle, before it is shared (the oversigned names are a
- *          library-wide libopendkim option); per message,
+ *          library handle, before it is shared (it checks the header lists
+ *          and marks the handle as set up for signing); per message,
  *          ag_dkim_sign_new() with the keys from ag_dkim_keys_match(),
  *          _header() per header field in order, _eoh(), _body() per chunk,
  *          _finish() for the DKIM-Signature field values, _free() always.
- * Owns:    one libopendkim DKIM handle per key; the returned values are
+ * Owns:    the signed fields' copies and one body hash shared by every
+ *          key; the keys are borrowed (their parsed EVP_PKEY is only
+ *          read) and must outlive the signer; the returned values are
  *          copied into the caller's array.
- * Threads: one signer per message, used by one thread at a time.
- * Policy:  relaxed/relaxed unless configured; never l=; the header list
- *          and the oversigned list come from the configuration (defaults
- *          and their reasons in dkim/sign.c). Authentication-Results,
- *          ARC-*, DKIM-Signature, Received and Return-Path are never
- *          signed: they are added or rewritten after signing.
+ * Threads: one signer per message, used by one thread at a time; any
+ *          number of signers may use the same keys at once.
+ * Policy:  relaxed/relaxed unless configured; never l=, no i=; the header
+ *          list and the oversigned list come from the configuration
+ *          (defaults and their reasons in dkim/sign.c). Authentication-
+ *          Results, ARC-*, DKIM-Signature, Received and Return-Path are
+ *          never signed: they are added or rewritten after signing.
+ *          a=rsa-sha256 or ed25519-sha256 by the key; tags v= a= c= d= s=
+ *          t= h= bh= b=, folded with "\n\t" (dkim/sigfield.c).
  * Input:   header values as the milter receives them: a value that starts
  *          with a space or tab (SMFIP_HDR_LEADSPC) is used verbatim after
  *          "Name:", else "Name: value" is signed. Line breaks inside a
  *          folded value and in the body may be "\n" or "\r\n": bare "\n"
  *          is signed as "\r\n", the form the message has on the wire.
- * Errors:  AG_OK, AG_ENOMEM, AG_EINVAL (a bad header list; libopendkim
- *          refused a malformed header field), AG_EINTERNAL (libopendkim
+ * Limits:  1000 signed fields and 1 MB of them per message (AG_ELIMIT).
+ * Errors:  AG_OK, AG_ENOMEM, AG_EINVAL (a bad header list; a NULL field;
+ *          calls out of order), AG_ELIMIT (over the limits above, or a
+ *          signature longer than AG_DKIM_SIG_MAX), AG_EINTERNAL (OpenSSL
  *          refused: the key is named in err).
  */
 #ifndef AG_DKIM_SIGN_H
@@ -56,13 +63,13 @@ const char *const *ag_dkim_sign_default_headers(void);
 const char *const *ag_dkim_sign_default_oversign(void);
 
 /*
- * ag_dkim_sign_configure_lib - check cfg's header lists and install the
- * oversigned names in lib (libopendkim's DKIM_OPTS_OVERSIGNHDRS is a
- * library option). Call once, right after ag_dkim_lib_new() and before
- * the handle is shared between threads; ag_dkim_sign_new() refuses a
- * library handle that was not configured. AG_EINVAL names a header name
- * that must not be signed or cannot be, or lists too long for
- * libopendkim.
+ * ag_dkim_sign_configure_lib - check cfg's header lists and record on lib
+ * that it was set up for signing. Call once, right after
+ * ag_dkim_lib_new() and before the handle is shared between threads;
+ * ag_dkim_sign_new() refuses a library handle that was not configured
+ * (a configuration that forgot it would otherwise sign with lists
+ * nobody checked). AG_EINVAL names a header name that must not be signed
+ * or cannot be, or lists longer than 1000 bytes together.
  */
 int ag_dkim_sign_configure_lib(struct ag_dkim_lib *lib,
 			       const struct ag_dkim_sign_config *cfg,

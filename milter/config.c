@@ -430,7 +430,7 @@ static const struct config_key config_keys[] = {
 	{ "SPFReceiver", k_spf_receiver },
 };
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
-_Static_assert(CONFIG_NKEYS + 16 + 16 + 8 <= 128, "seen_line[] too small");
+_Static_assert(CONFIG_NKEYS + 16 + 16 + 8 + 8 <= 128, "seen_line[] too small");
 
 /* config_find - the row for key and its index across both tables */
 static const struct config_key *
@@ -461,6 +461,15 @@ config_find(const char *key, unsigned *index_r)
 				   ag_config_dkim_nkeys +
 				   ag_config_dmarc_nkeys + i;
 			return &ag_config_rules_keys[i];
+		}
+	}
+	for (unsigned i = 0; i < ag_config_arc_nkeys; i++) {
+		if (strcasecmp(key, ag_config_arc_keys[i].name) == 0) {
+			*index_r = (unsigned)CONFIG_NKEYS +
+				   ag_config_dkim_nkeys +
+				   ag_config_dmarc_nkeys +
+				   ag_config_rules_nkeys + i;
+			return &ag_config_arc_keys[i];
 		}
 	}
 	return NULL;
@@ -514,6 +523,7 @@ config_defaults(struct ag_config *c)
 	ag_config_dkim_defaults(c);
 	ag_config_dmarc_defaults(c);
 	ag_config_rules_defaults(c);
+	ag_config_arc_defaults(c);
 	if (ag_cidr_new(&c->internal_hosts) != AG_OK ||
 	    ag_cidr_add(c->internal_hosts, "127.0.0.0/8") != AG_OK ||
 	    ag_cidr_add(c->internal_hosts, "::1") != AG_OK)
@@ -536,6 +546,8 @@ config_build(struct ag_config *c, struct ag_err *err)
 	if ((rc = ag_config_dkim_build(c, err)) != AG_OK)
 		return rc;
 	if ((rc = ag_config_dmarc_build(c, err)) != AG_OK)
+		return rc;
+	if ((rc = ag_config_arc_build(c, err)) != AG_OK)
 		return rc;
 	return ag_config_rules_build(c, err);
 }
@@ -597,6 +609,7 @@ ag_config_unref(struct ag_config **cfg)
 	ag_config_dkim_free(c);
 	ag_config_dmarc_free(c);
 	ag_config_rules_free(c);
+	ag_config_arc_free(c);
 	ag_spf_free(&c->spf);
 	ag_dns_free(&c->dns);
 	ag_cidr_free(&c->internal_hosts);

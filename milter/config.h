@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "arc/arc.h"
 #include "dkim/keys.h"
 #include "dkim/lib.h"
 #include "dkim/sign.h"
@@ -30,6 +31,7 @@
 #include "util/log.h"
 
 #define AG_CONFIG_STR_MAX 1024
+#define AG_CONFIG_ARC_TRUSTED_MAX 10000	/* ARCTrustedSealers domains */
 
 /* the interim keys, compiled into rules (config_rules.c) */
 struct ag_policy_spf_config {
@@ -109,6 +111,21 @@ struct ag_config {
 	char history_db[AG_CONFIG_STR_MAX];	/* "" when off */
 	struct ag_history_opts history_opts;
 
+	/* ARC (config_arc.c) */
+	bool arc_verify;		/* ARCVerify */
+	char (*arc_trusted)[AG_ARC_DOMAIN_MAX];	/* lower case, no final dot */
+	unsigned n_arc_trusted, arc_trusted_cap;
+	unsigned line_arc_trusted;
+	char arc_seal_domain[AG_ARC_DOMAIN_MAX];
+	char arc_seal_selector[AG_ARC_SELECTOR_MAX];
+	char arc_seal_keyfile[AG_CONFIG_STR_MAX];
+	unsigned arc_line[4];	/* Domain, Selector, Key, Headers lines */
+	char arc_hdr_text[AG_ARC_SIGN_HDRS_MAX][64];
+	const char *arc_hdrs[AG_ARC_SIGN_HDRS_MAX];
+	unsigned n_arc_hdrs;
+	EVP_PKEY *arc_key;		/* NULL: no sealing */
+	struct ag_arc_seal_config arc_seal_cfg;
+
 	/* rules (config_rules.c) */
 	char rules_file[AG_CONFIG_STR_MAX];	/* "" when none */
 	size_t body_window;		/* BodyScanWindow bytes */
@@ -130,6 +147,11 @@ struct ag_config *ag_config_ref(struct ag_config *cfg);
 
 /* ag_config_unref - drop a reference, free on the last; clears *cfg */
 void ag_config_unref(struct ag_config **cfg);
+
+/* ag_config_arc_trusted - domain (an ARC-Seal d=) is listed in
+ * ARCTrustedSealers; compared without regard to case, exactly (a listed
+ * domain does not vouch for its subdomains: each seals with its own d=) */
+bool ag_config_arc_trusted(const struct ag_config *cfg, const char *domain);
 
 /* ag_config_socket_valid - "unix:/path", "local:/path", "inet:PORT@HOST",
  * "inet6:PORT@HOST" */

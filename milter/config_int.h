@@ -49,6 +49,22 @@ int ag_config_dkim_build(struct ag_config *c, struct ag_err *err)
 	AG_MUST_CHECK;
 void ag_config_dkim_free(struct ag_config *c);
 
+/* the ARC keys of config_arc.c */
+extern const struct config_key ag_config_arc_keys[];
+extern const unsigned ag_config_arc_nkeys;
+
+void ag_config_arc_defaults(struct ag_config *c);
+
+/* ag_config_arc_build - read the sealing key (after every key is read) */
+int ag_config_arc_build(struct ag_config *c, struct ag_err *err)
+	AG_MUST_CHECK;
+
+/* ag_config_arc_rules - the ARCTrustedSealers rule into c->rules (made
+ * already), before the Rules file is read */
+int ag_config_arc_rules(struct ag_config *c, struct ag_err *err)
+	AG_MUST_CHECK;
+void ag_config_arc_free(struct ag_config *c);
+
 /* the rule keys of config_rules.c */
 extern const struct config_key ag_config_rules_keys[];
 extern const unsigned ag_config_rules_nkeys;

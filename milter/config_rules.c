@@ -5,6 +5,7 @@
  *
  * The shorthand rules go after the rules file, so an admin's earlier
  * "accept" or "dmarc-override" (trusted forwarders) still takes effect.
+ * The one exception, ARCTrustedSealers (config_arc.c), goes before it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,9 @@ ag_config_rules_build(struct ag_config *c, struct ag_err *err)
 
 	if ((rc = ag_rules_new(&c->rules)) != AG_OK)
 		return ag_err_set(err, rc, "out of memory");
+	/* before the Rules file: its DMARC rules see the override */
+	if ((rc = ag_config_arc_rules(c, err)) != AG_OK)
+		return rc;
 	if (c->rules_file[0] != '\0' &&
 	    (rc = ag_rules_parse_file(c->rules, c->rules_file, err)) != AG_OK) {
 		char why[AG_ERR_MSG_MAX];

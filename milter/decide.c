@@ -9,7 +9,8 @@
  * highest index first (so earlier indexes stay valid whatever the MTA does
  * with deleted slots), then the tag headers a sender may have forged, then
  * the rules' edits, then our signatures and results are inserted at index
- * 0, above the MTA's trace headers.
+ * 0, above the MTA's trace headers, and last a new ARC set (when sealing)
+ * above our results.
  */
 #include "milter/decide.h"
 
@@ -20,7 +21,9 @@
 #include <time.h>
 
 #include "dmarc/from.h"
+#include "milter/arcmsg.h"
 #include "milter/history.h"
+#include "milter/results.h"
 #include "policy/authres.h"
 #include "policy/dmarc.h"
 #include "policy/iprev.h"
@@ -41,6 +44,7 @@ struct ag_decide_facts {
 	struct ag_mime_result mime;
 	bool have_mime;
 	struct ag_iprev iprev;
+	const char *arc_sealers[AG_ARC_MAX_SETS];
 	char client_name[AG_SESSION_STR];
 	char org[256];
 };
@@ -50,217 +54,6 @@ struct dc_dmarc {
 	struct ag_dmarc_eval *ev[AG_SESSION_DMARC_MAX];
 	unsigned n;
 };
-
-/* dc_authres_dkim - one dkim= clause per signature (RFC 8601 2.7.1),
- * header.b telling two signatures of one domain apart (RFC 6008) */
-static int
-dc_authres_dkim(const struct ag_session *s, struct ag_authres *ar)
-{
-	const struct ag_message *m = &s->msg;
-	int rc = AG_OK;
-
-	if (!m->dkim_verified)
-		return AG_OK;
-	if (m->dkim.count == 0)
-		return ag_authres_add(ar, "dkim", "none", NULL, NULL, 0);
-	for (unsigned i = 0; i < m->dkim.count && rc == AG_OK; i++) {
-		const struct ag_dkim_sig_result *r = &m->dkim.sig[i];
-		struct ag_authres_prop p[] = {
-			{ "header.d", r->d }, { "header.i", r->i },
-			{ "header.s", r->s }, { "header.a", r->a },
-			{ "header.b", r->b },
-		};
-		rc = ag_authres_add(ar, "dkim", ag_dkim_result_name(r->result),
-				    r->reason, p, 5);
-	}
-	return rc;
-}
-
-/* dc_authres_dmarc - one dmarc= clause per author domain evaluated:
- * "dmarc=fail (p=reject sp=none dis=reject) header.from=example.com
- * policy.dmarc=reject" */
-static int
-dc_authres_dmarc(const struct ag_session *s, struct ag_authres *ar)
-{
-	const struct ag_message *m = &s->msg;
-	int rc = AG_OK;
-
-	for (unsigned i = 0; i < m->ndmarc && rc == AG_OK; i++) {
-		const struct ag_dmarc_done *d = &m->dmarc[i];
-		char comment[160];
-		struct ag_authres_prop p[] = {
-			{ "header.from", d->domain },
-			{ "policy.dmarc", d->have_record
-						  ? ag_dmarc_policy_name(d->policy)
-						  : NULL },
-		};
-
-		if (d->have_record)
-			snprintf(comment, sizeof(comment), "p=%s sp=%s dis=%s",
-				 ag_dmarc_policy_name(d->p),
-				 ag_dmarc_policy_name(d->sp != AG_DMARC_P_UNSET
-							      ? d->sp
-							      : d->p),
-				 ag_dmarc_policy_name(d->disposition));
-		else
-			snprintf(comment, sizeof(comment), "%s", d->why);
-		rc = ag_authres_add(ar, "dmarc", ag_dmarc_result_name(d->result),
-				    comment, p, 2);
-	}
-	return rc;
-}
-
-/* dc_authres - build our field body into *ar_r */
-static int
-dc_authres(const struct ag_session *s, struct ag_authres **ar_r)
-{
-	const struct ag_message *m = &s->msg;
-	struct ag_authres *ar = NULL;
-	int rc;
-
-	if ((rc = ag_authres_new(&ar, s->cfg->authserv_id)) != AG_OK)
-		goto out;
-	if (m->auth_user[0] != '\0') {
-		/* RFC 8601 2.7.4: the client authenticated */
-		struct ag_authres_prop p = { "smtp.auth", m->auth_user };
-		if ((rc = ag_authres_add(ar, "auth", "pass", NULL, &p, 1)) !=
-		    AG_OK)
-			goto out;
-	}
-	if (m->spf_mf_done) {
-		/* a null reverse-path was checked as postmaster@HELO; an
-		 * address too long to report whole is reported by its
-		 * domain (RFC 8601 2.7.2 allows either), so a cut never
-		 * hides the domain that was checked */
-		const char *mf = m->mailfrom, *at = strrchr(mf, '@');
-		if (strlen(mf) > AG_AUTHRES_PVALUE_MAX / 2 && at != NULL)
-			mf = at + 1;
-		struct ag_authres_prop p =
-			m->mailfrom[0] != '\0'
-				? (struct ag_authres_prop){ "smtp.mailfrom",
-							    mf }
-				: (struct ag_authres_prop){ "smtp.helo",
-							    s->helo };
-		if ((rc = ag_authres_add(ar, "spf",
-					 ag_spf_result_name(m->spf_mf.result),
-					 NULL, &p, 1)) != AG_OK)
-			goto out;
-	}
-	if (m->spf_helo_done) {
-		struct ag_authres_prop p = { "smtp.helo", s->helo };
-		if ((rc = ag_authres_add(ar, "spf",
-					 ag_spf_result_name(
-						 m->spf_helo.result),
-					 NULL, &p, 1)) != AG_OK)
-			goto out;
-	}
-	if ((rc = dc_authres_dkim(s, ar)) != AG_OK)
-		goto out;
-	if ((rc = dc_authres_dmarc(s, ar)) != AG_OK)
-		goto out;
-	*ar_r = ar;
-	ar = NULL;
-out:
-	ag_authres_free(&ar);
-	return rc;
-}
-
-/* dc_ms - milliseconds since the message started */
-static long
-dc_ms(const struct ag_message *m)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(now.tv_sec - m->start.tv_sec) * 1000 +
-	       (now.tv_nsec - m->start.tv_nsec) / 1000000;
-}
-
-/* dc_dkim_summary - "pass:example.com,fail:other.example" or "-" */
-static void
-dc_dkim_summary(const struct ag_message *m, char *buf, size_t size)
-{
-	size_t o = 0;
-
-	snprintf(buf, size, "%s", m->dkim_verified ? "none" : "-");
-	for (unsigned i = 0; i < m->dkim.count && o + 1 < size; i++) {
-		int n = snprintf(buf + o, size - o, "%s%s:%s", i ? "," : "",
-				 ag_dkim_result_name(m->dkim.sig[i].result),
-				 m->dkim.sig[i].d);
-		if (n < 0)
-			break;
-		o += (size_t)n;
-	}
-}
-
-/* ag_outcome_log - the one line per message */
-void
-ag_outcome_log(const struct ag_session *s, const struct ag_outcome *out)
-{
-	const struct ag_message *m = &s->msg;
-	const char *spf = "skipped", *spf_helo = "-";
-	char dkim[512], signed_[96], dmarc[400], score[160] = "";
-	size_t o = 0;
-
-	if (m->spf_mf_done)
-		spf = ag_spf_result_name(m->spf_mf.result);
-	else if (!m->spf_skipped)
-		spf = "-";
-	if (m->spf_helo_done)
-		spf_helo = ag_spf_result_name(m->spf_helo.result);
-	dc_dkim_summary(m, dkim, sizeof(dkim));
-	snprintf(dmarc, sizeof(dmarc), "-");
-	for (unsigned i = 0; i < m->ndmarc && o + 1 < sizeof(dmarc); i++) {
-		int n = snprintf(dmarc + o, sizeof(dmarc) - o, "%s%s:%s/%s",
-				 i ? "," : "",
-				 ag_dmarc_result_name(m->dmarc[i].result),
-				 m->dmarc[i].domain,
-				 ag_dmarc_policy_name(m->dmarc[i].disposition));
-		if (n < 0)
-			break;
-		o += (size_t)n;
-	}
-	if (m->dkim_signed > 0)
-		snprintf(signed_, sizeof(signed_), "%u", m->dkim_signed);
-	else
-		snprintf(signed_, sizeof(signed_), "no(%s)",
-			 m->dkim_nosign != NULL ? m->dkim_nosign
-			 : m->outbound	       ? "no key"
-						: "inbound");
-	if (out->rules != NULL) {
-		char sc[24];
-		size_t k;
-
-		ag_rules_score_text(out->rules->score, sc, sizeof(sc));
-		k = (size_t)snprintf(score, sizeof(score), " score=%s rules=",
-				     sc);
-		for (unsigned i = 0; i < out->rules->nhits && k + 1 <
-							 sizeof(score);
-		     i++) {
-			int n = snprintf(score + k, sizeof(score) - k, "%s%s",
-					 i ? "," : "",
-					 out->rules->hit[i].name);
-			if (n < 0)
-				break;
-			k += (size_t)n;
-		}
-		if (out->rules->nhits == 0 && k + 1 < sizeof(score))
-			snprintf(score + k, sizeof(score) - k, "-");
-	}
-	ag_log(AG_LOG_INFO,
-	       "%s: ip=%s helo=%s from=<%s> hfrom=%s rcpts=%u auth=%s "
-	       "internal=%s spf=%s spf_helo=%s dkim=%s dmarc=%s signed=%s "
-	       "ar_removed=%u%s verdict=%s%s%s%s%s%s ms=%ld",
-	       m->qid[0] != '\0' ? m->qid : "NOQUEUE", s->ip,
-	       s->helo[0] != '\0' ? s->helo : "-", m->mailfrom,
-	       m->hfrom_domain[0] != '\0' ? m->hfrom_domain : "-", m->nrcpt,
-	       m->auth_user[0] != '\0' ? m->auth_user : "-",
-	       s->internal ? "yes" : "no", spf, spf_helo, dkim, dmarc, signed_,
-	       m->n_ours, score, out->log_verdict,
-	       out->log_reason[0] != '\0' ? " reason=" : "", out->log_reason,
-	       out->quarantine[0] != '\0' ? " hold=\"" : "", out->quarantine,
-	       out->quarantine[0] != '\0' ? "\"" : "", dc_ms(m));
-}
 
 /* dc_dkim - finish verifying (inbound) and signing (outbound) */
 static int
@@ -566,6 +359,7 @@ dc_facts(struct ag_session *s, const struct dc_dmarc *dd,
 			 dd->ev[best]->org_domain);
 		f->dmarc_org = fx->org;
 	}
+	ag_arcmsg_facts(s, fx->arc_sealers, f);
 	return AG_OK;
 }
 
@@ -740,14 +534,61 @@ dc_history(struct ag_session *s, const struct dc_dmarc *dd,
 	const char *override = o->rules != NULL ? o->rules->dmarc_override
 						: NULL;
 	enum ag_dmarc_policy applied = AG_DMARC_P_NONE;
+	char reason[AG_ARC_DOMAIN_MAX + 64];
 
 	if (o->verdict == AG_OUT_REJECT)
 		applied = AG_DMARC_P_REJECT;
 	else if (o->verdict == AG_OUT_ACCEPT && o->quarantine[0] != '\0')
 		applied = AG_DMARC_P_QUARANTINE;
+	/* the history's reasons are "type comment": say which chain */
+	if (ag_arcmsg_override_reason(s, o->rules, reason, sizeof(reason)))
+		override = reason;
 	for (unsigned i = 0; i < dd->n; i++)
 		ag_milter_history_add(s, dd->ev[i], s->msg.dmarc[i].domain,
 				      applied, override);
+}
+
+/* dc_signed_changed - the first field an edit so far touches that the
+ * AMS of a new ARC set would sign, or NULL (our A-R is never signed) */
+static const char *
+dc_signed_changed(const struct ag_session *s, const struct ag_outcome *o)
+{
+	for (unsigned i = 0; i < o->nedits; i++) {
+		const char *name = o->edit[i].name;
+
+		if (strcasecmp(name, "Authentication-Results") != 0 &&
+		    ag_arcmsg_signs(s, name))
+			return name;
+	}
+	return NULL;
+}
+
+/* dc_seal - add our ARC set above everything (RFC 8617 5.1: the new set
+ * on top), inserted AAR first so the ARC-Seal ends on top */
+static int
+dc_seal(struct ag_session *s, struct ag_outcome *o, const char *ar_value)
+{
+	struct ag_arc_seal_out *seal = NULL;
+	int rc = AG_OK;
+
+	if (s->cfg->arc_key == NULL || s->msg.arc_res == NULL)
+		goto out;
+	if ((seal = malloc(sizeof(*seal))) == NULL) {
+		rc = AG_ENOMEM;
+		goto out;
+	}
+	if ((rc = ag_arcmsg_seal(s, ar_value, dc_signed_changed(s, o),
+				 seal)) != AG_OK || !seal->sealed)
+		goto out;
+	if ((rc = dc_edit(o, AG_EDIT_INSERT, "ARC-Authentication-Results", 0,
+			  seal->aar)) != AG_OK ||
+	    (rc = dc_edit(o, AG_EDIT_INSERT, "ARC-Message-Signature", 0,
+			  seal->ams)) != AG_OK)
+		goto out;
+	rc = dc_edit(o, AG_EDIT_INSERT, "ARC-Seal", 0, seal->seal);
+out:
+	free(seal);
+	return rc;
 }
 
 void
@@ -787,6 +628,11 @@ ag_decide(struct ag_session *s, struct ag_outcome *o)
 		snprintf(m->error_what, sizeof(m->error_what), "DMARC");
 		goto internal;
 	}
+	if ((rc = ag_arcmsg_finish(s)) != AG_OK) {
+		m->error = rc;
+		snprintf(m->error_what, sizeof(m->error_what), "ARC verify");
+		goto internal;
+	}
 	if (s->cfg->rules != NULL) {
 		if ((o->fx = calloc(1, sizeof(*o->fx))) == NULL ||
 		    (o->rules = malloc(sizeof(*o->rules))) == NULL) {
@@ -804,12 +650,19 @@ ag_decide(struct ag_session *s, struct ag_outcome *o)
 		dc_verdict(o->rules, o);
 	}
 	if (o->verdict == AG_OUT_ACCEPT) {
-		if ((rc = dc_authres(s, &ar)) != AG_OK ||
+		if ((rc = ag_results_authres(s, &ar)) != AG_OK ||
 		    (rc = dc_edits(s, o, ag_authres_value(ar), sigs, nsigs)) !=
 			    AG_OK) {
 			m->error = rc;
 			snprintf(m->error_what, sizeof(m->error_what),
 				 "adding Authentication-Results");
+			goto internal;
+		}
+		if ((rc = dc_seal(s, o, ag_authres_value(ar))) != AG_OK) {
+			m->error = rc;
+			if (m->error_what[0] == '\0')
+				snprintf(m->error_what, sizeof(m->error_what),
+					 "ARC seal");
 			goto internal;
 		}
 	}

@@ -1,8 +1,8 @@
 /*
  * milter/feed.c - record one SMTP transaction into a session
  *
- * SPF runs at MAIL FROM (all its inputs are known then); DKIM is fed as
- * headers and body arrive; everything else is decided at end of message
+ * SPF runs at MAIL FROM (all its inputs are known then); DKIM and ARC
+ * are fed as headers and body arrive; everything else is decided at end of message
  * (decide.c).
  */
 #include "milter/feed.h"
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "milter/arcmsg.h"
 #include "policy/authres.h"
 #include "policy/rules.h"
 
@@ -296,6 +297,8 @@ ag_feed_header(struct ag_session *s, const char *name, const char *value)
 		feed_error(s, AG_ENOMEM, "keeping headers for the rules");
 	if (m->error == 0)
 		feed_dkim_header(s, name, value);
+	if (m->error == 0 && ag_arcmsg_header(s, name, value) != AG_OK)
+		feed_error(s, AG_EINTERNAL, "ARC verify header");
 }
 
 /* from_addr_is_author - the address the SigningTable sees has the one
@@ -374,6 +377,8 @@ ag_feed_eoh(struct ag_session *s)
 		start_signing(s);
 	else if (m->dkim_v != NULL && ag_dkim_verify_eoh(m->dkim_v) != AG_OK)
 		feed_error(s, AG_EINTERNAL, "DKIM verify headers");
+	if (m->error == 0 && ag_arcmsg_eoh(s) != AG_OK)
+		feed_error(s, AG_EINTERNAL, "ARC verify headers");
 }
 
 /* keep_body - the first BodyScanWindow bytes, when the rules read the
@@ -412,4 +417,6 @@ ag_feed_body(struct ag_session *s, const unsigned char *chunk, size_t len)
 	if (m->dkim_s != NULL && ag_dkim_sign_body(m->dkim_s, chunk, len) !=
 					 AG_OK)
 		feed_error(s, AG_EINTERNAL, "DKIM sign body");
+	if (ag_arcmsg_body(s, chunk, len) != AG_OK)
+		feed_error(s, AG_EINTERNAL, "ARC verify body");
 }

@@ -36,6 +36,7 @@
 #define M_SPF 7	  /* enum ag_spf_result */
 #define M_DKIM 7  /* enum ag_dkim_result */
 #define M_DMARC 5 /* enum ag_dmarc_result */
+#define M_ARC 3	  /* enum ag_arc_result */
 #define M_VERDICTS 5
 
 static const char *const verdict_name[M_VERDICTS] = {
@@ -54,6 +55,7 @@ static struct {
 	atomic_ulong spf[M_SPF], spf_skipped;
 	atomic_ulong dkim[M_DKIM], dkim_unsigned, signed_msgs, signatures;
 	atomic_ulong dmarc[M_DMARC];
+	atomic_ulong arc[M_ARC], arc_sealed;
 	atomic_ulong internal_errors;
 	atomic_ulong bucket[M_BUCKETS]; /* not cumulative; summed at render */
 	atomic_ulong latency_us;	/* sum */
@@ -108,6 +110,12 @@ ag_metrics_message(const struct ag_session *s, const struct ag_outcome *o)
 			atomic_fetch_add_explicit(
 				&m.dmarc[msg->dmarc[i].result], 1,
 				memory_order_relaxed);
+	if (msg->arc_res != NULL && (unsigned)msg->arc_res->result < M_ARC)
+		atomic_fetch_add_explicit(&m.arc[msg->arc_res->result], 1,
+					  memory_order_relaxed);
+	if (msg->arc_sealed && o->verdict == AG_OUT_ACCEPT)
+		atomic_fetch_add_explicit(&m.arc_sealed, 1,
+					  memory_order_relaxed);
 	if (msg->start.tv_sec == 0 && msg->start.tv_nsec == 0)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -216,6 +224,14 @@ ag_metrics_render(char *buf, size_t size)
 		put(&o, "authgate_dmarc_results_total{result=\"%s\"} %lu\n",
 		    ag_dmarc_result_name((enum ag_dmarc_result)i),
 		    get(&m.dmarc[i]));
+	family(&o, "authgate_arc_results_total", "counter",
+	       "ARC chain validations of inbound messages (RFC 8617).");
+	for (i = 0; i < M_ARC; i++)
+		put(&o, "authgate_arc_results_total{result=\"%s\"} %lu\n",
+		    ag_arc_result_name((enum ag_arc_result)i), get(&m.arc[i]));
+	family(&o, "authgate_arc_sealed_total", "counter",
+	       "ARC sets added (messages sealed).");
+	put(&o, "authgate_arc_sealed_total %lu\n", get(&m.arc_sealed));
 	family(&o, "authgate_message_duration_seconds", "histogram",
 	       "Time from MAIL FROM to the verdict.");
 	for (i = 0; i < M_BUCKETS; i++) {

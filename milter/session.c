@@ -49,6 +49,8 @@ ag_session_msg_reset(struct ag_session *s)
 {
 	ag_dkim_verify_free(&s->msg.dkim_v);
 	ag_dkim_sign_free(&s->msg.dkim_s);
+	ag_arc_free(&s->msg.arc);
+	free(s->msg.arc_res);
 	ag_session_drop_headers(&s->msg);
 	for (unsigned i = 0; i < s->msg.nall; i++) {
 		free(s->msg.all[i].name);

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "arc/arc.h"
 #include "dkim/sign.h"
 #include "dkim/verify.h"
 #include "dmarc/evaluate.h"
@@ -88,6 +89,15 @@ struct ag_message {
 	struct ag_dmarc_done dmarc[AG_SESSION_DMARC_MAX];
 	const char *from_problem;	/* NULL, or why From has no single
 					 * author domain */
+
+	/* ARC (arcmsg.c) */
+	struct ag_arc *arc;		/* the verifier, inbound mail only */
+	struct ag_arc_results *arc_res;	/* after ag_arcmsg_finish(); NULL
+					 * when not verified */
+	bool arc_trusted;		/* pass, newest sealer trusted */
+	bool arc_sealed;
+	unsigned arc_instance;		/* i= of the set we added */
+	char arc_noseal[128];		/* why a sealable message was not */
 
 	/* rules: what the facts are built from */
 	struct ag_session_hdr *all;	/* every header field, in order */

@@ -89,6 +89,14 @@ struct ag_facts {
 	const char *dmarc_disposition;	/* after pct and t= */
 	const char *dmarc_domain;	/* author domain evaluated */
 	const char *dmarc_org;		/* its organizational domain */
+
+	/* ARC (RFC 8617); NULL arc_result reads as "none" */
+	const char *arc_result;		/* "none", "pass", "fail" */
+	const char *const *arc_sealers;	/* each ARC-Seal d=, newest (the
+					 * highest i=) first */
+	unsigned narc_sealers;
+	bool arc_trusted;		/* arc=pass and the newest sealer is
+					 * in ARCTrustedSealers */
 };
 
 #endif

@@ -351,6 +351,19 @@ any_value(struct eval *e, const struct node *n)
 		return test_str(e, n, f->dmarc_org);
 	case F_DMARC_OVERRIDE:
 		return test_str(e, n, e->r->dmarc_override);
+	case F_ARC_RESULT:
+		return test_str(e, n, f->arc_result != NULL ? f->arc_result
+							    : "none");
+	case F_ARC_SEALER:
+		return test_str(e, n, f->narc_sealers > 0 ? f->arc_sealers[0]
+							  : "");
+	case F_ARC_SEALERS:
+		for (unsigned i = 0; i < f->narc_sealers; i++)
+			if (test_str(e, n, f->arc_sealers[i]))
+				return true;
+		return false;
+	case F_ARC_TRUSTED:
+		return test_bool(e, n, f->arc_trusted);
 	case F_DNSBL: {
 		const struct dnsbl_state *st = &e->dnsbl[n->dnsbl];
 		char t[16];
@@ -628,6 +641,12 @@ fact_first(const struct eval *e, const char *name, char *buf, size_t size)
 	case F_DMARC_DOMAIN: s = f->dmarc_domain; break;
 	case F_DMARC_ORG: s = f->dmarc_org; break;
 	case F_DMARC_OVERRIDE: s = e->r->dmarc_override; break;
+	case F_ARC_RESULT: s = f->arc_result ? f->arc_result : "none"; break;
+	case F_ARC_SEALER:
+	case F_ARC_SEALERS:
+		s = f->narc_sealers ? f->arc_sealers[0] : "";
+		break;
+	case F_ARC_TRUSTED: s = f->arc_trusted ? "yes" : "no"; break;
 	default: break;
 	}
 	snprintf(buf, size, "%s", nz(s));

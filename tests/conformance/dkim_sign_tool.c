@@ -27,27 +27,6 @@
 #define TOOL_MSG_MAX   (16 * 1024 * 1024)
 #define TOOL_FIELD_MAX 65536
 
-/*
- * libopendkim 2.11.0~beta2 (Debian 12) leaks about 600 bytes per Ed25519
- * signature: dkim_free() frees the crypto state of RSA signatures only
- * (fixed upstream in trusteddomainproject/OpenDKIM PR #321). Tell
- * LeakSanitizer, when built with it, to ignore leaks from that path only;
- * the slow unwinder is needed to see that frame under libcrypto.
- */
-const char *__asan_default_options(void);
-const char *
-__asan_default_options(void)
-{
-	return "fast_unwind_on_malloc=0";
-}
-
-const char *__lsan_default_suppressions(void);
-const char *
-__lsan_default_suppressions(void)
-{
-	return "leak:dkim_privkey_load\n";
-}
-
 /* tool_read - the whole file */
 static char *
 tool_read(const char *path, size_t *len_r)

@@ -70,6 +70,10 @@ assert_eq "spf fail: 2" "$(metric "$body" 'authgate_spf_results_total{result="fa
 assert_eq "dmarc pass: 3" "$(metric "$body" 'authgate_dmarc_results_total{result="pass"}')" 3
 assert_eq "dmarc fail: 2" "$(metric "$body" 'authgate_dmarc_results_total{result="fail"}')" 2
 assert_eq "dkim none (unsigned): 5" "$(metric "$body" 'authgate_dkim_results_total{result="none"}')" 5
+assert_eq "arc none (no chain): 5" "$(metric "$body" 'authgate_arc_results_total{result="none"}')" 5
+assert_eq "arc pass: 0" "$(metric "$body" 'authgate_arc_results_total{result="pass"}')" 0
+assert_eq "arc fail: 0" "$(metric "$body" 'authgate_arc_results_total{result="fail"}')" 0
+assert_eq "arc sealed: 0 (no ARCSealDomain)" "$(metric "$body" authgate_arc_sealed_total)" 0
 assert_eq "histogram count equals messages" \
 	"$(metric "$body" authgate_message_duration_seconds_count)" 5
 assert_eq "histogram +Inf bucket equals messages" \

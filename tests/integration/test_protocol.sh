@@ -736,7 +736,7 @@ assert_eq "-c 3 on the reject instance: three 550s" \
 # valid syntax (archeck.py) holding only the results we expect (nothing
 # smuggled in through a value), the daemon survives
 LONG=$(printf 'a%.0s' $(seq 900))
-STD_METHODS='^spf=[a-z]+( spf=[a-z]+)? dkim=none dmarc=[a-z]+$'
+STD_METHODS='^spf=[a-z]+( spf=[a-z]+)? dkim=none dmarc=[a-z]+ arc=none$'
 # hostile_check NAME AR [METHODS-ERE] - the shared assertions
 hostile_check() {
 	local name=$1 ar=$2 want=${3:-$STD_METHODS}

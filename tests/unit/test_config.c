@@ -345,6 +345,14 @@ good_field(const struct ag_config *c, const char *what)
 		return c->rules != NULL ? ag_rules_count(c->rules) : 0;
 	if (strcmp(what, "body_window") == 0)
 		return c->body_window;
+	if (strcmp(what, "arc_verify") == 0)
+		return c->arc_verify;
+	if (strcmp(what, "n_arc_trusted") == 0)
+		return c->n_arc_trusted;
+	if (strncmp(what, "arc trusted ", 12) == 0)
+		return ag_config_arc_trusted(c, what + 12);
+	if (strcmp(what, "arc sealing") == 0)
+		return c->arc_key != NULL;
 	fail_msg("no field %s", what);
 	return 0;
 }
@@ -417,6 +425,28 @@ static const struct good_case good_cases[] = {
 	  "reject_bad_from", 0 },
 	{ "PublicSuffixList from a file", "PublicSuffixList @LIST@\n",
 	  "example\nco.example\n", "psl loaded", 1 },
+	{ "ARCVerify on by default", "LogLevel info\n", NULL, "arc_verify",
+	  1 },
+	{ "ARCVerify no", "ARCVerify no\n", NULL, "arc_verify", 0 },
+	{ "no sealing by default", "LogLevel info\n", NULL, "arc sealing",
+	  0 },
+	{ "ARCTrustedSealers inline", "ARCTrustedSealers a.example, b.example\n",
+	  NULL, "n_arc_trusted", 2 },
+	{ "ARCTrustedSealers from a file: list",
+	  "ARCTrustedSealers file:@LIST@\n",
+	  "# lists we trust\nlists.example.org\n\nfwd.example.net\n"
+	  "mx.example.com\n", "n_arc_trusted", 3 },
+	{ "ARCTrustedSealers any case, final dot",
+	  "ARCTrustedSealers Lists.Example.ORG.\n", NULL,
+	  "arc trusted LISTS.example.org", 1 },
+	{ "ARCTrustedSealers exact: not a subdomain",
+	  "ARCTrustedSealers example.org\n", NULL,
+	  "arc trusted lists.example.org", 0 },
+	{ "ARCTrustedSealers compiles one rule",
+	  "ARCTrustedSealers example.org\nRejectMultipleFrom no\n", NULL,
+	  "rules", 1 },
+	{ "no ARCTrustedSealers: no rule", "RejectMultipleFrom no\n", NULL,
+	  "rules", 0 },
 };
 
 static void
@@ -485,6 +515,40 @@ static const struct err_case err_cases[] = {
 	{ "Rules syntax error names file:line:column", "Rules @LIST@\n",
 	  "# rules\nrule x { if nothing }\n", true, 2, "unknown fact",
 	  ":2:13:" },
+	{ "ARCTrustedSealers not a domain",
+	  "LogLevel info\nARCTrustedSealers good.example, bad_domain!\n",
+	  NULL, false, 2, "ARCTrustedSealers", "bad_domain!" },
+	{ "ARCTrustedSealers list file bad entry",
+	  "ARCTrustedSealers file:@LIST@\n", "# ours\nok.example\nbad..example\n",
+	  true, 3, "ARCTrustedSealers", "bad..example" },
+	{ "ARCSealDomain without ARCSealKey",
+	  "ARCSealDomain example.com\nARCSealSelector s1\n", NULL, false, 2,
+	  "ARCSealDomain", "ARCSealKey is missing" },
+	{ "ARCSealKey without the others", "\n\nARCSealKey /x/k.pem\n", NULL,
+	  false, 3, "ARCSealKey", "ARCSealDomain is missing" },
+	{ "ARCSealKey missing file",
+	  "ARCSealDomain example.com\nARCSealSelector s1\n"
+	  "ARCSealKey /nonexistent/arc.pem\n", NULL, false, 3, "ARCSealKey",
+	  "/nonexistent/arc.pem" },
+	{ "ARCSealDomain with ARCVerify no",
+	  "ARCSealDomain example.com\nARCSealSelector s1\n"
+	  "ARCSealKey /nonexistent/arc.pem\nARCVerify no\n", NULL, false, 1,
+	  "ARCSealDomain", "ARCVerify yes" },
+	{ "ARCTrustedSealers with ARCVerify no",
+	  "ARCVerify no\n\nARCTrustedSealers lists.example.org\n", NULL,
+	  false, 3, "ARCTrustedSealers", "ARCVerify yes" },
+	{ "ARCSealDomain not a domain", "ARCSealDomain exa mple.com\n", NULL,
+	  false, 1, "ARCSealDomain", "exa mple.com" },
+	{ "ARCSealHeaders refuses ARC-Seal", "ARCSealHeaders From, ARC-Seal\n",
+	  NULL, false, 1, "ARCSealHeaders", "ARC-Seal" },
+	{ "ARCSealHeaders refuses Authentication-Results",
+	  "ARCSealHeaders From Authentication-Results\n", NULL, false, 1,
+	  "ARCSealHeaders", "Authentication-Results" },
+	{ "ARCSealHeaders without sealing",
+	  "LogLevel info\nARCSealHeaders From, Subject\n", NULL, false, 2,
+	  "ARCSealHeaders", "without ARCSealDomain" },
+	{ "ARCVerify bad", "ARCVerify perhaps\n", NULL, false, 1, "ARCVerify",
+	  "yes or no" },
 	{ "DMARCEnforce bad", "DMARCEnforce maybe\n", NULL, false, 1,
 	  "DMARCEnforce", "yes or no" },
 	{ "DMARCTempErrorAction bad", "DMARCTempErrorAction reject\n", NULL,

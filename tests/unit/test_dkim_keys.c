@@ -233,9 +233,16 @@ test_keyfiles(void **state)
 			   k[0]->pem == NULL ||
 			   strncmp((char *)k[0]->pem,
 				   "-----BEGIN PRIVATE KEY-----", 27) != 0 ||
-			   strlen((char *)k[0]->pem) != k[0]->pem_len) {
+			   strlen((char *)k[0]->pem) != k[0]->pem_len ||
+			   k[0]->pkey == NULL ||
+			   EVP_PKEY_get_base_id(k[0]->pkey) !=
+				   (c->alg == AG_DKIM_ALG_ED25519_SHA256
+					    ? EVP_PKEY_ED25519
+					    : EVP_PKEY_RSA) ||
+			   (c->alg == AG_DKIM_ALG_RSA_SHA256 &&
+			    EVP_PKEY_get_bits(k[0]->pkey) != (int)c->bits)) {
 			printf("case %s: got a wrong key, want alg %d bits "
-			       "%u as PKCS#8 PEM\n",
+			       "%u parsed and as PKCS#8 PEM\n",
 			       c->label, c->alg, c->bits);
 			bad++;
 		}

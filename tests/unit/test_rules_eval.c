@@ -39,6 +39,7 @@ static struct ag_fact_dkim sigs[] = {
 	{ "pass", "example.com", "s2", true, true },
 };
 static const char *rcpts[] = { "a@dest.example", "b@other.example" };
+static const char *sealers[] = { "lists.example.org", "mail.example.com" };
 static struct ag_mime_result mime;
 
 /* facts - one message every case below is evaluated against */
@@ -86,6 +87,10 @@ facts(struct ag_facts *f)
 	f->dmarc_disposition = "reject";
 	f->dmarc_domain = "mail.example.com";
 	f->dmarc_org = "example.com";
+	f->arc_result = "pass";
+	f->arc_sealers = sealers;
+	f->narc_sealers = 2;
+	f->arc_trusted = true;
 }
 
 struct cond_case {
@@ -164,6 +169,19 @@ static const struct cond_case cond_cases[] = {
 	{ "dmarc org", "dmarc.org == \"example.com\"", true },
 	{ "dmarc domain in", "dmarc.domain in { example.com }", true },
 	{ "dmarc override empty", "dmarc.override", false },
+	{ "arc result", "arc.result is pass", true },
+	{ "arc result not fail", "arc.result is fail", false },
+	{ "arc sealer is the newest", "arc.sealer is \"lists.example.org\"",
+	  true },
+	{ "arc sealer not the oldest", "arc.sealer in { example.com }",
+	  false },
+	{ "arc sealers any hop", "arc.sealers in { example.com }", true },
+	{ "arc sealers none matches", "arc.sealers in { other.example }",
+	  false },
+	{ "arc sealers != holds when none is",
+	  "arc.sealers != \"mail.example.com\"", false },
+	{ "arc trusted flag", "arc.trusted", true },
+	{ "arc trusted is no", "arc.trusted is no", false },
 	{ "and", "tls and auth", false },
 	{ "or", "tls or auth", true },
 	{ "precedence and over or", "auth and tls or tls", true },
@@ -229,6 +247,9 @@ static const struct act_case act_cases[] = {
 	  "5.7.1", "Message rejected by local policy (a)", "a" },
 	{ "reject custom", "rule a { reject 554 5.7.9 \"No ${dmarc.domain}\" }",
 	  AG_RA_REJECT, 0, "554", "5.7.9", "No mail.example.com", "a" },
+	{ "arc facts expand",
+	  "rule a { reject 550 5.7.1 \"${arc.result} by ${arc.sealer}\" }",
+	  AG_RA_REJECT, 0, "550", "5.7.1", "pass by lists.example.org", "a" },
 	{ "tempfail defaults", "rule a { tempfail }", AG_RA_TEMPFAIL, 0,
 	  "451", "4.7.1", "Message deferred by local policy (a), try again "
 			  "later", "a" },

@@ -162,6 +162,9 @@ test_session_msg_reset_clears_message(void **state)
 	s->msg.rcpt = NULL;
 	s->msg.nrcpt = s->msg.nrcpt_kept = s->msg.rcpt_cap = 0;
 	s->msg.body = NULL;
+	s->msg.arc = NULL;
+	s->msg.arc_res = calloc(1, sizeof(*s->msg.arc_res));
+	assert_non_null(s->msg.arc_res);
 	assert_int_equal(ag_session_keep_all(&s->msg, "Subject", "hi"), AG_OK);
 	assert_int_equal(ag_session_keep_rcpt(&s->msg, "c@example.com"),
 			 AG_OK);
