@@ -23,7 +23,7 @@ MILTER_LIBS = -lmilter
 TEST_LIBS = -lcmocka
 
 LIB_SRC := $(wildcard util/*.c spf/*.c dkim/*.c arc/*.c dmarc/*.c policy/*.c)
-MIL_SRC := $(filter-out milter/main.c milter/nodelay.c milter/sockbuf.c,\
+MIL_SRC := $(filter-out milter/main.c milter/nodelay.c milter/sockbuf.c milter/sockwrite.c,\
 	$(wildcard milter/*.c))
 REP_SRC := $(filter-out report/main.c,$(wildcard report/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -67,10 +67,12 @@ $(B)/authgate-report: $(B)/obj/report/main.o $(B)/libagreport.a \
 
 # libmilter is linked statically so --wrap reaches its accept() calls
 # (milter/nodelay.c: TCP_NODELAY on milter connections) and its read(),
-# poll() and close() (milter/sockbuf.c: a read buffer per connection)
-MILTER_WRAP = -Wl,--wrap=accept,--wrap=read,--wrap=poll,--wrap=close
+# poll() and close() (milter/sockbuf.c: a read buffer per connection) and
+# writev() (milter/sockwrite.c: end-of-message edits in one write)
+MILTER_WRAP = -Wl,--wrap=accept,--wrap=read,--wrap=poll,--wrap=close,--wrap=writev
 $(B)/authgate: $(B)/obj/milter/main.o $(B)/obj/milter/nodelay.o \
-		$(B)/obj/milter/sockbuf.o $(B)/libagmilter.a $(B)/libauthgate.a
+		$(B)/obj/milter/sockbuf.o $(B)/obj/milter/sockwrite.o \
+		$(B)/libagmilter.a $(B)/libauthgate.a
 	$(CC) $(ALL_CFLAGS) $(MILTER_WRAP) -o $@ $^ \
 		-Wl,-Bstatic $(MILTER_LIBS) -Wl,-Bdynamic $(LIBS)
 
@@ -79,6 +81,12 @@ $(B)/tests/%: tests/unit/%.c $(B)/libagreport.a $(B)/libagmilter.a \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(TEST_LIBS) $(MILTER_LIBS) \
 		$(REPORT_LIBS) $(LIBS)
+
+# the socket wrappers, linked as in the authgate binary
+$(B)/tests/test_sockwrite: tests/unit/test_sockwrite.c \
+		$(B)/obj/milter/sockbuf.o $(B)/obj/milter/sockwrite.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(MILTER_WRAP) -o $@ $^ $(TEST_LIBS)
 
 $(B)/tests/%: tests/conformance/%.c $(B)/libauthgate.a
 	@mkdir -p $(dir $@)
@@ -189,5 +197,5 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(MIL_OBJ:.o=.d) $(REP_OBJ:.o=.d) \
 	$(B)/obj/report/main.d $(B)/obj/milter/main.d \
-	$(B)/obj/milter/nodelay.d $(B)/obj/milter/sockbuf.d \
+	$(B)/obj/milter/nodelay.d $(B)/obj/milter/sockbuf.d $(B)/obj/milter/sockwrite.d \
 	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(FUZZ_BIN:=.d)

@@ -38,7 +38,7 @@ struct lexer {
 	const char *v;
 	size_t len;
 	struct tok *toks;
-	unsigned n;
+	unsigned n, cap;
 	bool error;
 	bool truncated;
 };
@@ -55,7 +55,7 @@ is_atext(unsigned char c)
 static bool
 push(struct lexer *lx, enum tok_type type, char c, size_t off, size_t len)
 {
-	if (lx->n >= AG_DMARC_FROM_TOKENS) {
+	if (lx->n >= lx->cap) {
 		lx->truncated = true;
 		return false;
 	}
@@ -419,7 +419,12 @@ ag_dmarc_from_parse(const char *value, size_t len, struct ag_dmarc_from *res,
 	}
 	lx.v = value;
 	lx.len = len;
-	if ((lx.toks = calloc(AG_DMARC_FROM_TOKENS, sizeof(*lx.toks))) == NULL)
+	/* every token takes at least one byte of the value, so a field of
+	 * len bytes has at most len tokens: size the array to the field,
+	 * not to the limit (a From field is short; the limit-sized array
+	 * cost a 192 KB clear per call) */
+	lx.cap = len < AG_DMARC_FROM_TOKENS ? (unsigned)len : AG_DMARC_FROM_TOKENS;
+	if ((lx.toks = malloc((lx.cap + 1) * sizeof(*lx.toks))) == NULL)
 		return ag_err_set(err, AG_ENOMEM, "out of memory");
 	lex(&lx);
 	p.lx = &lx;

@@ -7,9 +7,11 @@
  * OpenDKIM stall DESIGN.md records). libmilter offers no hook to reach its
  * sockets, so authgate links libmilter statically with --wrap=accept and
  * every accepted socket passes through here. Unix sockets refuse the
- * option harmlessly. The socket also gets its read buffer (sockbuf.c).
+ * option harmlessly. The socket also gets its read buffer (sockbuf.c)
+ * and its held-back edits (sockwrite.c).
  */
 #include "milter/sockbuf.h"
+#include "milter/sockwrite.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -27,6 +29,7 @@ __wrap_accept(int fd, struct sockaddr *addr, socklen_t *len)
 		(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one,
 				 sizeof(one));
 		ag_sockbuf_register(s);
+		ag_sockwrite_register(s);
 	}
 	return s;
 }

@@ -14,7 +14,9 @@
  *
  * authgate links libmilter statically with --wrap=read, --wrap=poll and
  * --wrap=close (Makefile), so these wrappers see libmilter's calls; ours
- * pass through unchanged (no other descriptor is registered).
+ * pass through unchanged (no other descriptor is registered). Before a
+ * read or a wait for input, the edits milter/sockwrite.c holds back on
+ * that connection are written.
  *
  * Threads: a connection is served by one libmilter thread at a time; the
  * table slot of a descriptor is set by the accepting thread before the
@@ -24,6 +26,7 @@
  * read, freed at close.
  */
 #include "milter/sockbuf.h"
+#include "milter/sockwrite.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -86,6 +89,9 @@ __wrap_read(int fd, void *p, size_t n)
 
 	if (b == NULL)
 		return __real_read(fd, p, n);
+	/* the MTA may be waiting for what sockwrite.c holds back */
+	if (ag_sockwrite_flush(fd) < 0)
+		return -1;
 	if (b != SOCKBUF_EMPTY && b->off < b->len) {
 		k = b->len - b->off < n ? b->len - b->off : n;
 		memcpy(p, b->data + b->off, k);
@@ -116,9 +122,14 @@ __wrap_poll(struct pollfd *fds, nfds_t n, int timeout)
 	nfds_t i, ready = 0;
 	int r;
 
-	for (i = 0; i < n; i++)
-		if ((fds[i].events & POLLIN) != 0 && sockbuf_has(fds[i].fd))
+	for (i = 0; i < n; i++) {
+		if ((fds[i].events & POLLIN) == 0 || sockbuf_of(fds[i].fd) == NULL)
+			continue;
+		if (ag_sockwrite_flush(fds[i].fd) < 0)
+			return -1;
+		if (sockbuf_has(fds[i].fd))
 			ready++;
+	}
 	if (ready == 0)
 		return __real_poll(fds, n, timeout);
 	/* data is waiting: do not block; ask the kernel only about the
@@ -145,6 +156,7 @@ __wrap_close(int fd)
 	struct sockbuf *b = sockbuf_of(fd);
 
 	if (b != NULL) {
+		ag_sockwrite_forget(fd);
 		atomic_store(&table[fd], NULL);
 		if (b != SOCKBUF_EMPTY)
 			free(b);

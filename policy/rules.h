@@ -88,15 +88,17 @@ struct ag_rules_result {
 	const char *dmarc_override;	/* RFC 7489 PolicyOverrideType or
 					 * NULL */
 	bool accepted;			/* a rule said accept (stop) */
-	struct ag_rules_hit hit[AG_RULES_MAX_HITS];
 	unsigned nhits;			/* kept */
 	unsigned nhits_total;		/* matched */
-	struct ag_rules_edit edit[AG_RULES_MAX_EDITS];
 	unsigned nedits;
-	struct ag_rules_dnsbl dnsbl[AG_RULES_MAX_DNSBL];
 	unsigned ndnsbl;
 	unsigned regex_limit;		/* patterns that hit a PCRE2 limit */
 	unsigned rules_run;
+	/* last, and only the first nhits / nedits / ndnsbl entries are
+	 * set: ag_rules_eval() clears the fields above, not these 38 KB */
+	struct ag_rules_hit hit[AG_RULES_MAX_HITS];
+	struct ag_rules_edit edit[AG_RULES_MAX_EDITS];
+	struct ag_rules_dnsbl dnsbl[AG_RULES_MAX_DNSBL];
 };
 
 int ag_rules_new(struct ag_rules **rules_r) AG_MUST_CHECK;

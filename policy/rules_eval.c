@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -530,6 +531,8 @@ run_dnsbl(struct eval *e, struct ag_dns *dns)
 
 		out->name = d->name;
 		out->query = "";
+		out->codes[0] = '\0';
+		out->score = 0;
 		snprintf(out->status, sizeof(out->status), "skipped");
 		/* our own users and networks are not looked up */
 		if (dns == NULL || f->internal || nz(f->auth_user)[0] != '\0')
@@ -775,6 +778,7 @@ finish(struct eval *e)
 
 		ed->remove = e->pending[i]->kind == RA_REMOVE_HEADER;
 		ed->name = e->pending[i]->a;
+		ed->value[0] = '\0';
 		if (!ed->remove)
 			expand(e, e->pending[i]->b, ed->value,
 			       sizeof(ed->value), false);
@@ -785,6 +789,7 @@ finish(struct eval *e)
 	     i++) {
 		struct ag_rules_edit *ed = &r->edit[r->nedits++];
 
+		ed->remove = false;
 		ed->name = rules->tag_name[i];
 		expand(e, rules->tag_value[i], ed->value, sizeof(ed->value),
 		       false);
@@ -805,7 +810,7 @@ ag_rules_eval(const struct ag_rules *rules, const struct ag_facts *f,
 	};
 	struct eval e;
 
-	memset(r, 0, sizeof(*r));
+	memset(r, 0, offsetof(struct ag_rules_result, hit));
 	memset(&e, 0, sizeof(e));
 	e.rules = rules;
 	e.f = f;

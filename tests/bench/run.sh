@@ -322,7 +322,7 @@ for conc in 1 16; do
 	fi
 done
 
-if want authgate; then
+if want authgate-verify; then
 	start_ag ag-verify
 	for conc in 1 16; do
 		run authgate verify-4k $conc "spf dkim dmarc" "$AG_BPID" -- -s "inet:$AG_BPORT@127.0.0.1" "${INB[@]}" "$IN4"
@@ -332,18 +332,24 @@ if want authgate; then
 		run authgate submit-nokey $conc - "$AG_BPID" -- -s "inet:$AG_BPORT@127.0.0.1" "${OUTB[@]}" "$OUT4"
 	done
 	stop_pids "$AG_BPID"
+fi
+if want authgate-cold; then
 	start_ag ag-cold "DNSCacheSize 0"
 	for conc in 1 16; do
 		run authgate verify-4k-cold $conc "spf dkim dmarc" "$AG_BPID" -- -s "inet:$AG_BPORT@127.0.0.1" "${INB[@]}" "$IN4"
 	done
 	stop_pids "$AG_BPID"
-	install -o authgate -m 600 "$T/keys/rsa.pem" "$T/keys/ag-rsa.pem"
-	install -o authgate -m 600 "$T/keys/ed.pem" "$T/keys/ag-ed.pem"
+fi
+install -o authgate -m 600 "$T/keys/rsa.pem" "$T/keys/ag-rsa.pem"
+install -o authgate -m 600 "$T/keys/ed.pem" "$T/keys/ag-ed.pem"
+if want authgate-sign; then
 	start_ag ag-sign "Domain bench.example" "Selector rsa" "KeyFile $T/keys/ag-rsa.pem"
 	for conc in 1 16; do
 		run authgate sign-rsa $conc signed "$AG_BPID" -- -s "inet:$AG_BPORT@127.0.0.1" "${OUTB[@]}" "$OUT4"
 	done
 	stop_pids "$AG_BPID"
+fi
+if want authgate-dual; then
 	printf 'rsa._domainkey.bench.example bench.example:rsa:%s\ned._domainkey.bench.example bench.example:ed:%s\n' \
 		"$T/keys/ag-rsa.pem" "$T/keys/ag-ed.pem" >"$T/KeyTable"
 	printf '*@bench.example rsa._domainkey.bench.example\n*@bench.example ed._domainkey.bench.example\n' >"$T/SigningTable"
