@@ -13,8 +13,15 @@
  *          them ends the message, and each sees the same original message.
  *          --idle N opens N connections, stops after HELO and holds them
  *          for -d seconds (memory per idle connection).
+ *          --rate R runs open loop: the connections together start R
+ *          messages a second on a fixed schedule (connection i starts its
+ *          k-th message at i/R + k*n/R seconds), whether or not earlier
+ *          ones have finished, and latency runs from the scheduled start,
+ *          so a milter that falls behind is charged for the wait (no
+ *          coordinated omission). Without it the loop is closed: each
+ *          connection sends its next message when the last one ended.
  * Output:  a human summary on stderr, and one line on stdout:
- *            result conns=N secs=S msgs=N rate=R p50_us=N p95_us=N
+ *            result conns=N secs=S msgs=N rate=R [offered=R] p50_us=N p95_us=N
  *              p99_us=N max_us=N accept=N quarantine=N reject=N
  *              tempfail=N discard=N error=N signed=N ar_spf_pass=N
  *              ar_dkim_pass=N ar_dmarc_pass=N
@@ -77,6 +84,7 @@ struct opts {
 	int conns, per_conn, timeout, idle;
 	unsigned long max_msgs;	/* per connection thread; 0: no limit */
 	double secs, warm;
+	double rate;		/* > 0: open loop, messages/s offered */
 	const char *addr, *client_name, *helo, *from, *rcpt, *auth;
 	const char *myhostname;
 	unsigned long long body_size;	/* > 0: generated body of this size */
@@ -103,6 +111,7 @@ struct worker {
 	uint32_t *lat;		/* microseconds, in the window */
 	size_t nlat;
 	unsigned long seq, sent;
+	double next_at;		/* open loop: next scheduled start */
 	bool quarantined, signed_now;
 	int ar_spf, ar_dkim, ar_dmarc;
 	/* headers the milters before this one added to the current message
@@ -126,6 +135,7 @@ now_s(void)
 }
 
 static int flush(struct peer *p);
+static double pace(struct worker *w);
 
 /*
  * queue - add one packet to the milter's pending output. Like Postfix's
@@ -583,7 +593,7 @@ worker_run(void *arg)
 			if (o->max_msgs != 0 && w->sent >= o->max_msgs)
 				break;
 			w->sent++;
-			t0 = now_s();
+			t0 = o->rate > 0 ? pace(w) : now_s();
 			v = one_message(w, &o->msg[next++ % o->nmsg]);
 			t1 = now_s();
 			if (t1 < t_measure || (t1 > t_stop && o->max_msgs == 0))
@@ -609,6 +619,25 @@ worker_run(void *arg)
 	mt_buf_free(&w->in);
 	mt_buf_free(&w->mac);
 	return NULL;
+}
+
+/* pace - open loop: wait for this connection's next scheduled start and
+ * return it (in the past when the milter is behind: no wait) */
+static double
+pace(struct worker *w)
+{
+	double at = w->next_at;
+	struct timespec ts;
+
+	w->next_at += w->o->conns / w->o->rate;
+	if (at > now_s()) {
+		ts.tv_sec = (time_t)at;
+		ts.tv_nsec = (long)((at - (double)ts.tv_sec) * 1e9);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+		    NULL) == EINTR)
+			;
+	}
+	return at;
 }
 
 static int
@@ -643,7 +672,9 @@ usage(void)
 	    "                (counted even when they end after -d)\n"
 	    "  -b BYTES      generated body of BYTES bytes instead of the\n"
 	    "                message's own body (streamed, not held)\n"
-	    "  --idle N      hold N connections after HELO for -d seconds\n");
+	    "  --idle N      hold N connections after HELO for -d seconds\n"
+	    "  --rate R      open loop: R messages/s started on a schedule,\n"
+	    "                latency from the scheduled start\n");
 	exit(1);
 }
 
@@ -688,6 +719,7 @@ main(int argc, char **argv)
 {
 	static const struct option lopt[] = {
 		{ "idle", required_argument, NULL, 'I' },
+		{ "rate", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts o = {
@@ -728,6 +760,7 @@ main(int argc, char **argv)
 		case 'b': o.body_size = strtoull(optarg, NULL, 10); break;
 		case 'N': o.max_msgs = strtoul(optarg, NULL, 10); break;
 		case 'I': o.idle = 1; o.conns = atoi(optarg); break;
+		case 'R': o.rate = atof(optarg); if (o.rate <= 0) usage(); break;
 		default: usage();
 		}
 	}
@@ -757,6 +790,8 @@ main(int argc, char **argv)
 	for (i = 0; i < o.conns; i++) {
 		w[i].o = &o;
 		w[i].id = i;
+		if (o.rate > 0)
+			w[i].next_at = t_start + i / o.rate;
 		if (!o.idle && (w[i].lat = malloc(BENCH_LAT_MAX *
 		    sizeof(uint32_t))) == NULL) {
 			mt_err("out of memory");
@@ -804,9 +839,11 @@ main(int argc, char **argv)
 	qsort(all, nall, sizeof *all, cmp_u32);
 #define PCT(p) (nall ? all[(size_t)((nall - 1) * (p))] : 0)
 	rate = (double)measured / o.secs;
-	printf("result conns=%d secs=%.1f msgs=%llu rate=%.1f p50_us=%u "
-	    "p95_us=%u p99_us=%u max_us=%u",
-	    o.conns, o.secs, (unsigned long long)measured, rate, PCT(0.50),
+	printf("result conns=%d secs=%.1f msgs=%llu rate=%.1f",
+	    o.conns, o.secs, (unsigned long long)measured, rate);
+	if (o.rate > 0)
+		printf(" offered=%.1f", o.rate);
+	printf(" p50_us=%u p95_us=%u p99_us=%u max_us=%u", PCT(0.50),
 	    PCT(0.95), PCT(0.99), nall ? all[nall - 1] : 0);
 	for (c = 0; c < V_COUNT; c++)
 		printf(" %s=%llu", verdict_name[c],

@@ -314,6 +314,16 @@ OUT4="$T/msg/out-4k.eml"
 INB=(-a 192.0.2.10 -H mail.bench.example -e mail.bench.example -f user@bench.example -r user@authgate.test)
 OUTB=(-a 192.0.2.10 -H mail.bench.example -e mail.bench.example -f user@bench.example -r someone@elsewhere.test -u user)
 
+# the open-loop load for the latency runs: half of what authgate's closed
+# loop reached at c16 (BENCH_PACED overrides), the same for every milter
+PACED=${BENCH_PACED:-}
+paced_rate() {
+	[ -n "$PACED" ] && return
+	PACED=$(awk -F'\t' '$1 == "authgate" && $2 == "verify-4k" && $3 == 16 {
+		if (match($4, /rate=[0-9.]+/)) printf "%d", substr($4, RSTART + 5, RLENGTH - 5) / 2 }' "$RESULTS")
+	[ -n "$PACED" ] && [ "$PACED" -gt 0 ] || PACED=500
+}
+
 for conc in 1 16; do
 	if want null; then
 		start_null
@@ -331,7 +341,17 @@ if want authgate-verify; then
 		# except the signature, i.e. the floor under sign-rsa
 		run authgate submit-nokey $conc - "$AG_BPID" -- -s "inet:$AG_BPORT@127.0.0.1" "${OUTB[@]}" "$OUT4"
 	done
+	# latency at a load the milter keeps up with: 16 connections, open
+	# loop, half the closed loop's c16 rate
+	paced_rate
+	run authgate verify-4k-paced 16 "spf dkim dmarc" "$AG_BPID" -- -s "inet:$AG_BPORT@127.0.0.1" --rate "$PACED" "${INB[@]}" "$IN4"
 	stop_pids "$AG_BPID"
+fi
+if want null; then
+	paced_rate
+	start_null
+	run null verify-4k-paced 16 - "$NULL_PID" -- -s "inet:$NULL_PORT@127.0.0.1" --rate "$PACED" "${INB[@]}" "$IN4"
+	stop_pids "$NULL_PID"
 fi
 if want authgate-cold; then
 	start_ag ag-cold "DNSCacheSize 0"
@@ -344,9 +364,13 @@ install -o authgate -m 600 "$T/keys/rsa.pem" "$T/keys/ag-rsa.pem"
 install -o authgate -m 600 "$T/keys/ed.pem" "$T/keys/ag-ed.pem"
 if want authgate-sign; then
 	start_ag ag-sign "Domain bench.example" "Selector rsa" "KeyFile $T/keys/ag-rsa.pem"
-	for conc in 1 16; do
-		run authgate sign-rsa $conc signed "$AG_BPID" -- -s "inet:$AG_BPORT@127.0.0.1" "${OUTB[@]}" "$OUT4"
-	done
+	run authgate sign-rsa 1 signed "$AG_BPID" -- -s "inet:$AG_BPORT@127.0.0.1" "${OUTB[@]}" "$OUT4"
+	# openssl speed on the same core just before and just after the c16
+	# run: the sign ratio is taken against their mean, so a slower or
+	# faster stretch of a shared machine weighs on both sides alike
+	$PIN_M openssl speed -seconds 3 rsa2048 >"$T/speed-sign-before.txt" 2>/dev/null
+	run authgate sign-rsa 16 signed "$AG_BPID" -- -s "inet:$AG_BPORT@127.0.0.1" "${OUTB[@]}" "$OUT4"
+	$PIN_M openssl speed -seconds 3 rsa2048 >"$T/speed-sign-after.txt" 2>/dev/null
 	stop_pids "$AG_BPID"
 fi
 if want authgate-dual; then
@@ -433,7 +457,9 @@ $PIN_M openssl speed -seconds 3 rsa2048 ed25519 >"$SPEED" 2>/dev/null ||
 
 # ------------------------------------------------------------------ report
 /usr/bin/python3 "$BENCH_DIR/report.py" --results "$RESULTS" --memory "$MEM" \
-	--speed "$SPEED" --secs "$SECS" --warm "$WARM" --mcpu "$MCPU" \
+	--speed "$SPEED" --speed-sign "$T/speed-sign-before.txt" \
+	--speed-sign "$T/speed-sign-after.txt" \
+	--secs "$SECS" --warm "$WARM" --mcpu "$MCPU" \
 	--ccpu "$CCPU" --out "$OUT" || bench_die "report failed"
 echo "bench: wrote $OUT" >&2
 [ "$BENCH_FAIL" = 0 ] || bench_die "some configurations did not do their work (see above)"
