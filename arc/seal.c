@@ -119,6 +119,25 @@ seal_b(struct seal_buf *b, const char *sig)
 	seal_put(b, ";", 1);
 }
 
+/* one tag of a seal field after a= and b= */
+struct seal_tagval {
+	const char *name, *value;
+};
+
+/* seal_fields - the whole value into b, from the start: a=, then b= with
+ * sig ("" for the hashed form), then tags[0..n) in order */
+static void
+seal_fields(struct seal_buf *b, const char *alg, const char *sig,
+	    const struct seal_tagval *tags, size_t n)
+{
+	b->len = b->col = 0;
+	b->over = false;
+	seal_tag(b, "a", alg, false);
+	seal_b(b, sig);
+	for (size_t k = 0; k < n; k++)
+		seal_tag(b, tags[k].name, tags[k].value, k + 1 == n);
+}
+
 /* seal_name_ok - a header name the AMS may sign */
 static bool
 seal_name_ok(const char *n)
@@ -241,19 +260,14 @@ seal_ams(struct ag_arc *a, const struct ag_arc_seal_config *cfg,
 	if (!arc_b64(body->digest, body->dlen, bh, sizeof(bh)))
 		return AG_EINTERNAL;
 	snprintf(inst, sizeof(inst), "%u", i);
+	const struct seal_tagval tags[] = {
+		{ "bh", bh }, { "c", "relaxed/relaxed" }, { "d", cfg->domain },
+		{ "h", h }, { "i", inst }, { "s", cfg->selector }, { "t", ts },
+	};
 	/* hashed with b= empty: the same layout with an empty b= */
 	for (int pass = 0; pass < 2; pass++) {
-		b.len = b.col = 0;
-		b.over = false;
-		seal_tag(&b, "a", alg, false);
-		seal_b(&b, pass == 0 ? "" : sig);
-		seal_tag(&b, "bh", bh, false);
-		seal_tag(&b, "c", "relaxed/relaxed", false);
-		seal_tag(&b, "d", cfg->domain, false);
-		seal_tag(&b, "h", h, false);
-		seal_tag(&b, "i", inst, false);
-		seal_tag(&b, "s", cfg->selector, false);
-		seal_tag(&b, "t", ts, true);
+		seal_fields(&b, alg, pass == 0 ? "" : sig, tags,
+			    sizeof(tags) / sizeof(tags[0]));
 		if (b.over)
 			return ag_err_set(err, AG_ELIMIT, "ARC: AMS too long");
 		if (pass == 1)
@@ -287,16 +301,13 @@ seal_as(struct ag_arc *a, const struct ag_arc_seal_config *cfg,
 	int rc;
 
 	snprintf(inst, sizeof(inst), "%u", i);
+	const struct seal_tagval tags[] = {
+		{ "cv", cv }, { "d", cfg->domain }, { "i", inst },
+		{ "s", cfg->selector }, { "t", ts },
+	};
 	for (int pass = 0; pass < 2; pass++) {
-		b.len = b.col = 0;
-		b.over = false;
-		seal_tag(&b, "a", alg, false);
-		seal_b(&b, pass == 0 ? "" : sig);
-		seal_tag(&b, "cv", cv, false);
-		seal_tag(&b, "d", cfg->domain, false);
-		seal_tag(&b, "i", inst, false);
-		seal_tag(&b, "s", cfg->selector, false);
-		seal_tag(&b, "t", ts, true);
+		seal_fields(&b, alg, pass == 0 ? "" : sig, tags,
+			    sizeof(tags) / sizeof(tags[0]));
 		if (b.over)
 			return ag_err_set(err, AG_ELIMIT, "ARC: seal too long");
 		if (pass == 1)

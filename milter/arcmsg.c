@@ -17,37 +17,38 @@ arcmsg_verifying(const struct ag_session *s)
 	return s->cfg->arc_verify && !s->msg.outbound;
 }
 
+/* arcmsg_start - the message's verifier, made at its first use; AG_OK
+ * with s->msg.arc still NULL when ARC does not apply */
+static int
+arcmsg_start(struct ag_session *s)
+{
+	struct ag_err err = { 0, "" };
+
+	if (!arcmsg_verifying(s) || s->msg.arc != NULL)
+		return AG_OK;
+	return ag_arc_new(&s->msg.arc, s->cfg->dns, s->cfg->arc_key != NULL,
+			  &err);
+}
+
 int
 ag_arcmsg_header(struct ag_session *s, const char *name, const char *value)
 {
-	struct ag_message *m = &s->msg;
-	struct ag_err err = { 0, "" };
-	int rc;
+	int rc = arcmsg_start(s);
 
-	if (!arcmsg_verifying(s))
-		return AG_OK;
-	if (m->arc == NULL &&
-	    (rc = ag_arc_new(&m->arc, s->cfg->dns, s->cfg->arc_key != NULL,
-			     &err)) != AG_OK)
+	if (rc != AG_OK || s->msg.arc == NULL)
 		return rc;
-	return ag_arc_header(m->arc, name, value);
+	return ag_arc_header(s->msg.arc, name, value);
 }
 
 int
 ag_arcmsg_eoh(struct ag_session *s)
 {
-	struct ag_message *m = &s->msg;
-	struct ag_err err = { 0, "" };
-	int rc;
-
-	if (!arcmsg_verifying(s))
-		return AG_OK;
 	/* a message without any header field still gets arc=none */
-	if (m->arc == NULL &&
-	    (rc = ag_arc_new(&m->arc, s->cfg->dns, s->cfg->arc_key != NULL,
-			     &err)) != AG_OK)
+	int rc = arcmsg_start(s);
+
+	if (rc != AG_OK || s->msg.arc == NULL)
 		return rc;
-	return ag_arc_eoh(m->arc);
+	return ag_arc_eoh(s->msg.arc);
 }
 
 int
