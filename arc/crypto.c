@@ -15,6 +15,7 @@
 
 #include "arc/arc_int.h"
 #include "dkim/keyrecord.h"
+#include "dkim/pubkey.h"
 
 #define ARC_RSA_MIN_BITS 1024
 
@@ -74,7 +75,7 @@ key_pkey(const char *p, enum arc_alg alg, EVP_PKEY **pkey_r, char *why,
 			pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
 							 der, 32);
 	} else {
-		pk = d2i_PUBKEY(NULL, &q, n);
+		pk = ag_dkim_pubkey_get(der, (size_t)n, NULL);
 		if (pk == NULL) {	/* a bare RSAPublicKey, see keyrecord.h */
 			q = der;
 			pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, n);

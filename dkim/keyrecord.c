@@ -15,6 +15,7 @@
  * value; the other tags keep their bytes.
  */
 #include "dkim/keyrecord.h"
+#include "dkim/pubkey.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -172,8 +173,10 @@ keyrec_spki(const unsigned char *der, size_t der_len, unsigned char **spki_r,
 	size_t left = der_len;
 	int rc = 0;
 
-	if ((pkey = d2i_PUBKEY(NULL, &p, (long)der_len)) != NULL)
-		goto out;	/* libopendkim reads it as it is */
+	/* libopendkim reads it as it is; kept decoded for libopendkim's
+	 * own decode right after (dkim/pubkey.h) */
+	if ((pkey = ag_dkim_pubkey_get(der, der_len, NULL)) != NULL)
+		goto out;
 	dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "DER", "type-specific",
 					     "RSA", EVP_PKEY_PUBLIC_KEY, NULL,
 					     NULL);
