@@ -299,10 +299,11 @@ ag_arc_free(struct ag_arc **ap)
 		free(a->f[k].value);
 	}
 	free(a->f);
-	for (k = 0; k < AG_ARC_MAX_SETS; k++) {
+	for (k = 0; a->set != NULL && k < AG_ARC_MAX_SETS; k++) {
 		arc_tags_free(&a->set[k].as);
 		arc_tags_free(&a->set[k].ams);
 	}
+	free(a->set);
 	for (k = 0; k < a->nbody; k++)
 		ag_canon_body_free(&a->body[k].cb);
 	for (k = 0; k < a->nkeys; k++)

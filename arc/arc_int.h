@@ -108,7 +108,9 @@ struct ag_arc {
 	const char *limit;	/* the limit a message went over, or NULL */
 	bool body_chunks_ok;
 	unsigned nsets;
-	struct arc_set set[AG_ARC_MAX_SETS];
+	/* AG_ARC_MAX_SETS sets, allocated when the message has ARC fields
+	 * (most have none: 130 KB not cleared for them); NULL until then */
+	struct arc_set *set;
 	char fault[128];	/* structural fault found at eoh, "" none */
 	struct arc_body body[ARC_BODIES_MAX];
 	unsigned nbody;

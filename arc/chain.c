@@ -244,6 +244,9 @@ arc_chain_collect(struct ag_arc *a)
 	unsigned f, k;
 	int rc, kind;
 
+	if (a->set == NULL &&
+	    (a->set = calloc(AG_ARC_MAX_SETS, sizeof(*a->set))) == NULL)
+		return AG_ENOMEM;
 	for (k = 0; k < AG_ARC_MAX_SETS; k++) {
 		a->set[k].as_f = a->set[k].ams_f = a->set[k].aar_f = -1;
 		a->set[k].body = -1;

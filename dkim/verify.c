@@ -86,6 +86,7 @@ struct ag_dkim_verifier {
 	bool body_cr;			/* last body byte was CR */
 	unsigned nsigs;			/* DKIM-Signature fields seen */
 	struct verify_sig sig[AG_DKIM_MAX_RESULTS];
+	bool count_body;		/* a signature has l=: count blen */
 	struct ag_dkim_blen blen;
 };
 
@@ -301,6 +302,10 @@ ag_dkim_verify_eoh(struct ag_dkim_verifier *v)
 	v->eoh = true;
 	if (v->overflow)
 		return AG_OK;
+	/* the body's canonical length matters only against an l= */
+	for (unsigned k = 0; k < v->nsigs && k < AG_DKIM_MAX_RESULTS; k++)
+		if (v->sig[k].tags.has_l)
+			v->count_body = true;
 	v->eoh_st = dkim_eoh(v->dkim);
 	if (v->eoh_st == DKIM_STAT_NORESOURCE)
 		return AG_ENOMEM;
@@ -324,14 +329,13 @@ ag_dkim_verify_body(struct ag_dkim_verifier *v, const unsigned char *buf,
 		size_t o = 0;
 
 		for (size_t i = off; i < off + n; i++) {
-			if (buf[i] == '\n' && !v->body_cr) {
+			if (buf[i] == '\n' && !v->body_cr)
 				out[o++] = '\r';
-				ag_dkim_blen_byte(&v->blen, '\r');
-			}
 			out[o++] = buf[i];
-			ag_dkim_blen_byte(&v->blen, buf[i]);
 			v->body_cr = buf[i] == '\r';
 		}
+		for (size_t i = 0; v->count_body && i < o; i++)
+			ag_dkim_blen_byte(&v->blen, out[i]);
 		st = dkim_body(v->dkim, out, o);
 		if (st != DKIM_STAT_OK)
 			return verify_stat_rc(st);
