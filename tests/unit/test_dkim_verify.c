@@ -23,6 +23,7 @@
 #include <opendkim/dkim.h>
 
 #include "dkim/lib.h"
+#include "dkim/pubkey.h"
 #include "dkim/verify.h"
 #include "util/dns.h"
 #include "util/dns_zone.h"
@@ -439,6 +440,46 @@ test_identity(void **state)
 	free(msg);
 }
 
+/* test_key_cache - libopendkim's own decode of the key (d2i_PUBKEY_bio)
+ * is served by dkim/pubkey.c: a message verified twice, each time with
+ * the record read again from DNS (cache off), decodes its key once */
+static void
+test_key_cache(void **state)
+{
+	struct sign_opts o = { KEY_RSA, "s1", RSA256, false, 0, 0 };
+	struct ag_dkim_pubkey_stats st;
+	struct ag_dkim_lib_config cfg;
+	struct ag_dkim_results res;
+	struct env e = { 0 };
+	char *msg = malloc(TEST_MSG_MAX);
+
+	(void)state;
+	assert_non_null(msg);
+	ag_dkim_lib_config_defaults(&cfg);
+	cfg.fixed_time = TEST_NOW;
+	env_new(&e, &cfg);
+	sign(base_msg, &o, msg, TEST_MSG_MAX);
+	ag_dkim_pubkey_clear();
+	verify(&e, msg, 100, &res);
+	assert_int_equal(res.count, 1);
+	assert_int_equal(res.sig[0].result, AG_DKIM_PASS);
+	ag_dkim_pubkey_stats(&st);
+	/* dkim/keyrecord.c decoded it; libopendkim's decode was a hit */
+	assert_int_equal(st.decodes, 1);
+	assert_int_equal(st.hits, 1);
+	verify(&e, msg, 100, &res);
+	assert_int_equal(res.sig[0].result, AG_DKIM_PASS);
+	ag_dkim_pubkey_stats(&st);
+	assert_int_equal(st.decodes, 1);
+	assert_int_equal(st.hits, 3);
+	/* a tampered message still fails with the kept key */
+	replace(msg, TEST_MSG_MAX, "Hello Bob.", "Hello Eve.");
+	verify(&e, msg, 100, &res);
+	assert_int_equal(res.sig[0].result, AG_DKIM_FAIL);
+	env_free(&e);
+	free(msg);
+}
+
 /* verify_text - env with defaults (max_sigs) and verify msg */
 static void
 verify_text(const char *msg, unsigned max_sigs, struct ag_dkim_results *res)
@@ -752,6 +793,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_identity),
+		cmocka_unit_test(test_key_cache),
 		cmocka_unit_test(test_max_sigs),
 		cmocka_unit_test(test_many_fields),
 		cmocka_unit_test(test_broken_tags),

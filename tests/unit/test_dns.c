@@ -442,6 +442,49 @@ test_zone_resolver(void **state)
 	assert_int_equal(st.network_queries, 5);
 }
 
+/* test_name_forms - a name written plainly and the same name written
+ * with escapes share one cache entry (the plain form is keyed without
+ * ldns, the other through it); over-long labels and names are refused */
+static void
+test_name_forms(void **state)
+{
+	struct zone_fixture *f = *state;
+	struct ag_dns_answer *a = NULL;
+	char label[80], name[300];
+
+	/* "\\119" is 'w': the escaped form misses, is stored by its text */
+	a = ask(f->dns, "escaped", "\\119ww.example.com", AG_DNS_A, AG_DNS_OK,
+		0);
+	ag_dns_answer_free(&a);
+	a = ask(f->dns, "plain-after-escaped", "www.EXAMPLE.com", AG_DNS_A,
+		AG_DNS_OK, 1);
+	ag_dns_answer_free(&a);
+	a = ask(f->dns, "plain", "n1.example.com.", AG_DNS_A, AG_DNS_OK, 0);
+	ag_dns_answer_free(&a);
+	a = ask(f->dns, "escaped-after-plain", "\\110\\049.example.com",
+		AG_DNS_A, AG_DNS_OK, 1);
+	ag_dns_answer_free(&a);
+	memset(label, 'a', 63);
+	label[63] = '\0';
+	snprintf(name, sizeof(name), "%s.example.com", label);
+	a = ask(f->dns, "label-63", name, AG_DNS_A, AG_DNS_NXDOMAIN, 0);
+	ag_dns_answer_free(&a);
+	snprintf(name, sizeof(name), "a%s.example.com", label);
+	assert_int_equal(ag_dns_query(f->dns, name, AG_DNS_A, &a), AG_EINVAL);
+	/* 254 characters without the final dot: one octet over 255 */
+	memset(name, 'b', 254);
+	for (int i = 60; i < 254; i += 61)
+		name[i] = '.';
+	name[254] = '\0';
+	assert_int_equal(ag_dns_query(f->dns, name, AG_DNS_A, &a), AG_EINVAL);
+	name[253] = '\0';	/* 253: the longest name there is */
+	a = ask(f->dns, "name-253", name, AG_DNS_A, AG_DNS_NXDOMAIN, 0);
+	ag_dns_answer_free(&a);
+	assert_int_equal(ag_dns_query(f->dns, ".", AG_DNS_A, &a), AG_EINVAL);
+	assert_int_equal(ag_dns_query(f->dns, "a..b", AG_DNS_A, &a), AG_EINVAL);
+	assert_null(a);
+}
+
 static void
 test_zone_negative(void **state)
 {
@@ -569,6 +612,8 @@ main(void)
 		cmocka_unit_test(test_pkt_max_rrs),
 		cmocka_unit_test(test_name_check),
 		cmocka_unit_test_setup_teardown(test_zone_resolver, zone_setup,
+						zone_teardown),
+		cmocka_unit_test_setup_teardown(test_name_forms, zone_setup,
 						zone_teardown),
 		cmocka_unit_test_setup_teardown(test_zone_negative, zone_setup,
 						zone_teardown),
