@@ -72,9 +72,13 @@ dc_dkim(struct ag_session *s, struct ag_dkim_signature **sigs_r,
 	}
 	if (m->dkim_s == NULL)
 		return AG_OK;
-	*sigs_r = calloc(AG_DKIM_MAX_SIGNERS, sizeof(**sigs_r));
+	/* 8 x 8.5 KB: not cleared (the signer writes what it returns) */
+	*sigs_r = malloc(AG_DKIM_MAX_SIGNERS * sizeof(**sigs_r));
 	if (*sigs_r == NULL)
 		return AG_ENOMEM;
+	for (unsigned i = 0; i < AG_DKIM_MAX_SIGNERS; i++)
+		(*sigs_r)[i].value[0] = (*sigs_r)[i].domain[0] =
+			(*sigs_r)[i].selector[0] = '\0';
 	rc = ag_dkim_sign_finish(m->dkim_s, *sigs_r, AG_DKIM_MAX_SIGNERS, n_r,
 				 &err);
 	if (rc == AG_OK)
