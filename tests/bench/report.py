@@ -130,6 +130,7 @@ def main():
     for a in ("results", "memory", "speed", "out", "mcpu", "ccpu"):
         ap.add_argument("--" + a, required=True)
     ap.add_argument("--speed-sign", action="append", default=[])
+    ap.add_argument("--speed-round", action="append", default=[])
     ap.add_argument("--secs", type=float, required=True)
     ap.add_argument("--warm", type=float, required=True)
     o = ap.parse_args()
@@ -140,6 +141,20 @@ def main():
               if os.path.exists(f) and speed(f)[0]]
     rsa_sign = sum(around) / len(around) if around else \
         (rsa[0] if rsa else None)
+    # the alternating rounds: openssl speed (wall clock), a c16 signing
+    # run, ..., a last openssl speed
+    round_speeds = [speed(f)[0][0] for f in sorted(o.speed_round)
+                    if os.path.exists(f) and speed(f)[0]]
+    rounds = sorted(((int(k[1][len("sign-rsa-round"):]), d)
+                     for k, d in rows.items()
+                     if k[0] == "authgate" and k[2] == 16 and
+                     k[1].startswith("sign-rsa-round")),
+                    key=lambda x: x[0])
+    round_msgs = sum(int(d["msgs"]) for _, d in rounds)
+    round_secs = sum(float(d["secs"]) for _, d in rounds)
+    round_rate = round_msgs / round_secs if round_secs > 0 else None
+    round_speed = (sum(round_speeds) / len(round_speeds)
+                   if round_speeds else None)
     mem = {}
     if os.path.exists(o.memory):
         with open(o.memory) as f:
@@ -219,6 +234,25 @@ def main():
                 verdicts, int(d.get("rss_kb", 0)) / 1024.0))
         w("")
 
+    if rounds and round_speeds:
+        w("### Signing rate against openssl speed, alternating rounds\n")
+        w("RSA-2048, c16, on one running authgate: each round is `openssl "
+          "speed -elapsed -seconds 2 rsa2048` on the milter's core, then "
+          "a 3 s signing run (1 s warm-up); one more openssl speed after "
+          "the last round. Both count wall-clock seconds.\n")
+        w("| round | openssl sign/s before | authgate msgs/s | ratio |")
+        w("|---:|---:|---:|---:|")
+        for i, (n, d) in enumerate(rounds):
+            sp = round_speeds[i] if i < len(round_speeds) else None
+            w("| %d | %s | %.0f | %s |" % (
+                n, "%.0f" % sp if sp else "n/a", float(d["rate"]),
+                "%.1f%%" % (100 * float(d["rate"]) / sp) if sp else "n/a"))
+        w("| all | %.0f (mean of %d) | %.0f (%d msgs in %.1f s) | "
+          "**%.1f%%** |" % (round_speed, len(round_speeds), round_rate,
+                            round_msgs, round_secs,
+                            100 * round_rate / round_speed))
+        w("")
+
     if rsa or ed:
         w("### Crypto limit: `openssl speed` on the milter's core\n")
         w("| algorithm | sign/s | verify/s |")
@@ -250,10 +284,16 @@ def main():
     target("verify 4 KB, c16: authgate / null milter", fmt_ratio(r),
            ">= 0.5x", r is not None and r >= 0.5)
     s16 = rate(rows, "authgate", "sign-rsa", 16)
+    if round_rate and round_speed:
+        r = ratio(round_rate, round_speed)
+        target("sign RSA-2048, c16: authgate msgs/s / openssl RSA-2048 "
+               "sign/s (same core, %d alternating rounds, wall clock on "
+               "both sides)" % len(rounds), "%.1f%%" % (100 * r), ">= 85%",
+               r >= 0.85)
     r = ratio(s16, rsa_sign)
-    target("sign RSA-2048, c16: authgate msgs/s / openssl RSA-2048 "
-           "sign/s (same core%s)" % (
-               ", mean of the runs right before and after" if around
+    target("sign RSA-2048, c16, the single %g s run: authgate msgs/s / "
+           "openssl RSA-2048 sign/s (same core%s)" % (
+               o.secs, ", mean of the runs right before and after" if around
                else ""), "n/a" if r is None else "%.1f%%" %
            (100 * r), ">= 85%", r is not None and r >= 0.85)
     d = rows.get(("authgate", "verify-4k", 16))

@@ -13,7 +13,9 @@
 #
 # Env:  BENCH_SECS (8) measured seconds per run, BENCH_WARM (2) warm-up
 #       seconds, BENCH_OUT (BENCHMARKS.md) the report, KEEP_TMP=1 keeps
-#       the temporary directory, BENCH_ONLY=regex runs matching configs.
+#       the temporary directory, BENCH_ONLY=regex runs matching configs,
+#       BENCH_SIGN_ROUNDS (5) alternating openssl speed / signing rounds
+#       for the sign ratio.
 # Exit: 0 when every run completed and every configuration did its work
 #       (checked from the milters' own headers: signatures added, dkim=pass
 #       and dmarc=pass seen); 1 otherwise, with the reason.
@@ -28,6 +30,7 @@ SECS=${BENCH_SECS:-8}
 WARM=${BENCH_WARM:-2}
 OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
 ONLY=${BENCH_ONLY:-.}
+SIGN_ROUNDS=${BENCH_SIGN_ROUNDS:-5}
 DNS_ADDR=127.0.0.153
 BENCH_FAIL=0
 
@@ -267,7 +270,7 @@ run() {
 	local config=$1 workload=$2 conc=$3 expect=$4 pids=$5 line rss f
 	shift 6
 	printf '%s %s c%s ... ' "$config" "$workload" "$conc" >&2
-	line=$($PIN_C "$CLIENT" -n "$conc" -c 10 -d "$SECS" -w "$WARM" \
+	line=$($PIN_C "$CLIENT" -n "$conc" -c 10 -d "${RUN_SECS:-$SECS}" -w "${RUN_WARM:-$WARM}" \
 		-t 30 "$@" 2>"$T/logs/client.err")
 	if [ -z "$line" ]; then
 		echo "bench: $config/$workload c$conc: the client failed: $(tail -2 "$T/logs/client.err" | tr '\n' ' ')" >&2
@@ -371,6 +374,18 @@ if want authgate-sign; then
 	$PIN_M openssl speed -seconds 3 rsa2048 >"$T/speed-sign-before.txt" 2>/dev/null
 	run authgate sign-rsa 16 signed "$AG_BPID" -- -s "inet:$AG_BPORT@127.0.0.1" "${OUTB[@]}" "$OUT4"
 	$PIN_M openssl speed -seconds 3 rsa2048 >"$T/speed-sign-after.txt" 2>/dev/null
+	# the sign target's ratio: SIGN_ROUNDS short c16 runs, each right
+	# after an openssl speed of about its length on the same core, and
+	# one speed after the last. Both sides count wall-clock seconds
+	# (openssl's -elapsed; by default it divides by its user CPU time,
+	# which a stretch of host contention does not lengthen while it
+	# does lengthen the milter's run), and short alternating rounds put
+	# a slow or fast stretch of a shared machine on both sides alike.
+	for r in $(seq "$SIGN_ROUNDS"); do
+		$PIN_M openssl speed -elapsed -seconds 2 rsa2048 >"$T/speed-round-$r.txt" 2>/dev/null
+		RUN_SECS=3 RUN_WARM=1 run authgate sign-rsa-round$r 16 signed "$AG_BPID" -- -s "inet:$AG_BPORT@127.0.0.1" "${OUTB[@]}" "$OUT4"
+	done
+	$PIN_M openssl speed -elapsed -seconds 2 rsa2048 >"$T/speed-round-$((SIGN_ROUNDS + 1)).txt" 2>/dev/null
 	stop_pids "$AG_BPID"
 fi
 if want authgate-dual; then
@@ -459,6 +474,7 @@ $PIN_M openssl speed -seconds 3 rsa2048 ed25519 >"$SPEED" 2>/dev/null ||
 /usr/bin/python3 "$BENCH_DIR/report.py" --results "$RESULTS" --memory "$MEM" \
 	--speed "$SPEED" --speed-sign "$T/speed-sign-before.txt" \
 	--speed-sign "$T/speed-sign-after.txt" \
+	$(for f in "$T"/speed-round-*.txt; do [ -f "$f" ] && printf -- '--speed-round %s ' "$f"; done) \
 	--secs "$SECS" --warm "$WARM" --mcpu "$MCPU" \
 	--ccpu "$CCPU" --out "$OUT" || bench_die "report failed"
 echo "bench: wrote $OUT" >&2
