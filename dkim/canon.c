@@ -265,11 +265,18 @@ body_flush(struct ag_canon_body *b)
 }
 
 /* body_out - n canonical bytes: counted, and hashed up to the limit */
-static void
+static inline void
 body_out(struct ag_canon_body *b, const unsigned char *p, size_t n)
 {
 	size_t room;
 
+	/* the common case, a word into a block with room: inline */
+	if (b->limit < 0 && n <= sizeof(b->blk) - b->blen) {
+		memcpy(b->blk + b->blen, p, n);
+		b->blen += n;
+		b->total += n;
+		return;
+	}
 	if (b->limit >= 0) {
 		uint64_t left = b->total >= (uint64_t)b->limit
 					? 0
@@ -310,7 +317,7 @@ body_crlfs(struct ag_canon_body *b)
 }
 
 /* body_content - content bytes: held line ends and blanks go first */
-static void
+static inline void
 body_content(struct ag_canon_body *b, const unsigned char *p, size_t n)
 {
 	if (b->crlfs > 0)
@@ -331,21 +338,25 @@ body_eol(struct ag_canon_body *b)
 	b->crlfs++;
 }
 
+/* body_stop[c][ch]: where a run of content bytes ends, for simple (CR,
+ * LF) and relaxed (CR, LF, SP, HTAB): one table load a byte */
+#define BODY_STOPS(...) { ['\r'] = 1, ['\n'] = 1, __VA_ARGS__ }
+static const unsigned char body_stop[2][256] = {
+	BODY_STOPS(),
+	BODY_STOPS([' '] = 1, ['\t'] = 1),
+};
+
 /* body_span - bytes of p[0..n) that hold no CR, LF (nor, relaxed, any
  * blank): copied as they are */
-static size_t
+static inline size_t
 body_span(const struct ag_canon_body *b, const unsigned char *p, size_t n)
 {
+	const unsigned char *stop =
+		body_stop[b->c == AG_CANON_RELAXED ? 1 : 0];
 	size_t i = 0;
 
-	if (b->c == AG_CANON_RELAXED) {
-		while (i < n && p[i] != '\r' && p[i] != '\n' && p[i] != ' ' &&
-		       p[i] != '\t')
-			i++;
-	} else {
-		while (i < n && p[i] != '\r' && p[i] != '\n')
-			i++;
-	}
+	while (i < n && !stop[p[i]])
+		i++;
 	return i;
 }
 
