@@ -409,23 +409,33 @@ test_table(void **state)
 }
 
 /* test_identity - header.d/i/s/a/b as the signature says */
-static void
-test_identity(void **state)
+/* signed_env - env with the defaults, and base_msg signed with s1 (RSA)
+ * in a TEST_MSG_MAX buffer the caller frees */
+static char *
+signed_env(struct env *e)
 {
 	struct sign_opts o = { KEY_RSA, "s1", RSA256, false, 0, 0 };
 	struct ag_dkim_lib_config cfg;
+	char *msg = malloc(TEST_MSG_MAX);
+
+	assert_non_null(msg);
+	ag_dkim_lib_config_defaults(&cfg);
+	cfg.fixed_time = TEST_NOW;
+	env_new(e, &cfg);
+	sign(base_msg, &o, msg, TEST_MSG_MAX);
+	return msg;
+}
+
+static void
+test_identity(void **state)
+{
 	struct ag_dkim_results res;
 	struct env e = { 0 };
-	char *msg = malloc(TEST_MSG_MAX), *b;
+	char *msg = signed_env(&e), *b;
 	char want_b[AG_DKIM_B_PREFIX + 1] = "";
 	size_t n = 0;
 
 	(void)state;
-	assert_non_null(msg);
-	ag_dkim_lib_config_defaults(&cfg);
-	cfg.fixed_time = TEST_NOW;
-	env_new(&e, &cfg);
-	sign(base_msg, &o, msg, TEST_MSG_MAX);
 	verify(&e, msg, 100, &res);
 	assert_int_equal(res.count, 1);
 	assert_int_equal(res.not_evaluated, 0);
@@ -446,19 +456,12 @@ test_identity(void **state)
 static void
 test_key_cache(void **state)
 {
-	struct sign_opts o = { KEY_RSA, "s1", RSA256, false, 0, 0 };
 	struct ag_dkim_pubkey_stats st;
-	struct ag_dkim_lib_config cfg;
 	struct ag_dkim_results res;
 	struct env e = { 0 };
-	char *msg = malloc(TEST_MSG_MAX);
+	char *msg = signed_env(&e);
 
 	(void)state;
-	assert_non_null(msg);
-	ag_dkim_lib_config_defaults(&cfg);
-	cfg.fixed_time = TEST_NOW;
-	env_new(&e, &cfg);
-	sign(base_msg, &o, msg, TEST_MSG_MAX);
 	ag_dkim_pubkey_clear();
 	verify(&e, msg, 100, &res);
 	assert_int_equal(res.count, 1);
