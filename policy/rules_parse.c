@@ -768,21 +768,22 @@ out:
 	return rc;
 }
 
-/* parse_chain - left-assoc chain of sub joined by word */
+/* parse_chain - left-assoc chain of sub joined by word, as kind nodes */
 static int
-parse_and(struct parser *ps, struct node **n_r)
+parse_chain(struct parser *ps, const char *word, enum node_kind kind,
+	    int (*sub)(struct parser *, struct node **), struct node **n_r)
 {
 	struct node *left, *n;
 	int rc;
 
-	if ((rc = parse_unary(ps, &left)) != AG_OK)
+	if ((rc = sub(ps, &left)) != AG_OK)
 		return rc;
-	while (ag_lex_is(ag_lex_peek(&ps->lx), "and")) {
+	while (ag_lex_is(ag_lex_peek(&ps->lx), word)) {
 		ag_lex_next(&ps->lx);
-		if ((n = node_new(ps, N_AND)) == NULL)
+		if ((n = node_new(ps, kind)) == NULL)
 			return AG_ENOMEM;
 		n->a = left;
-		if ((rc = parse_unary(ps, &n->b)) != AG_OK)
+		if ((rc = sub(ps, &n->b)) != AG_OK)
 			return rc;
 		left = n;
 	}
@@ -790,25 +791,17 @@ parse_and(struct parser *ps, struct node **n_r)
 	return AG_OK;
 }
 
+/* "and" binds tighter than "or" */
+static int
+parse_and(struct parser *ps, struct node **n_r)
+{
+	return parse_chain(ps, "and", N_AND, parse_unary, n_r);
+}
+
 static int
 parse_or(struct parser *ps, struct node **n_r)
 {
-	struct node *left, *n;
-	int rc;
-
-	if ((rc = parse_and(ps, &left)) != AG_OK)
-		return rc;
-	while (ag_lex_is(ag_lex_peek(&ps->lx), "or")) {
-		ag_lex_next(&ps->lx);
-		if ((n = node_new(ps, N_OR)) == NULL)
-			return AG_ENOMEM;
-		n->a = left;
-		if ((rc = parse_and(ps, &n->b)) != AG_OK)
-			return rc;
-		left = n;
-	}
-	*n_r = left;
-	return AG_OK;
+	return parse_chain(ps, "or", N_OR, parse_and, n_r);
 }
 
 /* ---- rules ---- */
