@@ -73,6 +73,26 @@ first_row(void *arg, int ncol, const char *const *vals)
 	return 0;
 }
 
+/* begin_new - open a transaction and look the report up by sql (n
+ * params p): when it is there, *dup_r true and the transaction rolled
+ * back; else AG_OK with the transaction open for the insert */
+static int
+begin_new(struct ag_sql *db, const char *sql, int n, const char *const *p,
+	  bool *dup_r, struct ag_err *err)
+{
+	struct first id = { .got = false };
+	int rc;
+
+	if ((rc = ag_sql_begin(db, err)) != AG_OK)
+		return rc;
+	rc = ag_sql_query(db, sql, n, p, first_row, &id, err);
+	if (rc != AG_OK || id.got) {
+		*dup_r = rc == AG_OK;
+		ag_sql_rollback(db);
+	}
+	return rc;
+}
+
 /* any_pass - is one of the n results "pass"? */
 static bool
 any_pass(const struct ag_fb_auth *a, unsigned n)
@@ -161,23 +181,16 @@ ag_report_store_add_feedback(struct ag_sql *db, const struct ag_feedback *fb,
 		at += (size_t)snprintf(errors + at, sizeof(errors) - at,
 				       "%s%s", i > 0 ? "; " : "",
 				       fb->error[i]);
-	if ((rc = ag_sql_begin(db, err)) != AG_OK)
-		return rc;
 	{
 		const char *p[] = { fb->org_name, fb->report_id };
 
-		rc = ag_sql_query(db,
-				  "SELECT id FROM feedback_reports WHERE "
-				  "org_name = ? AND report_id = ?",
-				  2, p, first_row, &id, err);
+		rc = begin_new(db,
+			       "SELECT id FROM feedback_reports WHERE "
+			       "org_name = ? AND report_id = ?",
+			       2, p, dup_r, err);
 	}
-	if (rc != AG_OK)
-		goto fail;
-	if (id.got) {
-		*dup_r = true;
-		ag_sql_rollback(db);
-		return AG_OK;
-	}
+	if (rc != AG_OK || *dup_r)
+		return rc;
 	{
 		const char *p[] = { fb->org_name, fb->report_id, fb->email,
 				    fb->extra_contact_info, begin, end,
@@ -227,7 +240,6 @@ ag_report_store_add_failure(struct ag_sql *db, const struct ag_arf *a,
 			    bool *dup_r, struct ag_err *err)
 {
 	char now[24], domains[2048], ar[8192];
-	struct first id = { .got = false };
 	int rc;
 
 	*dup_r = false;
@@ -236,23 +248,16 @@ ag_report_store_add_failure(struct ag_sql *db, const struct ag_arf *a,
 	     a->nreported_domain, ", ");
 	join(ar, sizeof(ar), a->authentication_results, a->nauth_results,
 	     "\n");
-	if ((rc = ag_sql_begin(db, err)) != AG_OK)
-		return rc;
 	{
 		const char *p[] = { digest };
 
-		rc = ag_sql_query(db,
-				  "SELECT id FROM failure_reports WHERE "
-				  "digest = ?",
-				  1, p, first_row, &id, err);
+		rc = begin_new(db,
+			       "SELECT id FROM failure_reports WHERE "
+			       "digest = ?",
+			       1, p, dup_r, err);
 	}
-	if (rc != AG_OK)
-		goto fail;
-	if (id.got) {
-		*dup_r = true;
-		ag_sql_rollback(db);
-		return AG_OK;
-	}
+	if (rc != AG_OK || *dup_r)
+		return rc;
 	{
 		const char *p[] = {
 			digest, a->feedback_type, a->user_agent, a->version,
