@@ -126,6 +126,10 @@ parse_number(const char *s, long long *v_r)
 		s++;
 	if (!digits || *s != '\0')
 		return false;
+	/* whole * 100 + frac fits (whole <= LLONG_MAX / 10^6); with a
+	 * K/M/G multiplier it may not: too large, refused */
+	if (whole * 100 + frac > LLONG_MAX / mult)
+		return false;
 	*v_r = (whole * 100 + frac) * mult * (neg ? -1 : 1);
 	return true;
 }
