@@ -120,24 +120,22 @@ ag_dkim_pubkey_get(const unsigned char *der, size_t len, size_t *used_r)
 
 	if (der == NULL || len == 0 || len > (size_t)LONG_MAX)
 		return NULL;
-	if (len > AG_DKIM_PUBKEY_DER_MAX)	/* decoded, never kept */
-		goto decode;
-	h = pubkey_hash(der, len);
+	if (len <= AG_DKIM_PUBKEY_DER_MAX)	/* else decoded, never kept */
+		h = pubkey_hash(der, len);
 	pthread_mutex_lock(&cache.lock);
-	if ((s = pubkey_find(h, der, len)) != NULL &&
+	if (len <= AG_DKIM_PUBKEY_DER_MAX &&
+	    (s = pubkey_find(h, der, len)) != NULL &&
 	    EVP_PKEY_up_ref(s->pkey) == 1) {
 		pkey = s->pkey;
 		used = s->used;
 		s->used_at = ++cache.tick;
 		cache.st.hits++;
+	} else {
+		cache.st.decodes++;
 	}
 	pthread_mutex_unlock(&cache.lock);
 	if (pkey != NULL)
 		goto out;
-decode:
-	pthread_mutex_lock(&cache.lock);
-	cache.st.decodes++;
-	pthread_mutex_unlock(&cache.lock);
 	if ((pkey = d2i_PUBKEY(NULL, &p, (long)len)) == NULL)
 		return NULL;
 	used = (size_t)(p - der);

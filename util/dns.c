@@ -361,32 +361,28 @@ ag_dns_query(struct ag_dns *dns, const char *name, uint16_t type,
 	struct ag_dns_answer *ans = NULL;
 	struct dns_name n = { 0 };
 	char plain[DNS_PLAIN_MAX + 1];
+	const char *key;
 	int rc = AG_EINVAL;
 
 	if (dns == NULL || ans_r == NULL || name == NULL)
 		goto out;
-	if (dns->cache != NULL && dns_name_plain_key(name, plain)) {
-		atomic_fetch_add(&dns->queries, 1);
-		if ((rc = ag_dns_cache_get(dns->cache, plain, type, &ans)) < 0)
+	/* a plain name's key needs no ldns: parse it only on a miss */
+	if (dns->cache != NULL && dns_name_plain_key(name, plain))
+		key = plain;
+	else if ((rc = dns_name_prepare(name, &n)) != AG_OK)
+		goto out;
+	else
+		key = n.key;
+	atomic_fetch_add(&dns->queries, 1);
+	if (dns->cache != NULL &&
+	    (rc = ag_dns_cache_get(dns->cache, key, type, &ans)) != 0) {
+		if (rc < 0)
 			goto out;
-		if (rc > 0) {
-			atomic_fetch_add(&dns->cache_hits, 1);
-			goto done;
-		}
-		if ((rc = dns_name_prepare(name, &n)) != AG_OK)
-			goto out;
-	} else {
-		if ((rc = dns_name_prepare(name, &n)) != AG_OK)
-			goto out;
-		atomic_fetch_add(&dns->queries, 1);
-		if (dns->cache != NULL &&
-		    (rc = ag_dns_cache_get(dns->cache, n.key, type, &ans)) != 0) {
-			if (rc < 0)
-				goto out;
-			atomic_fetch_add(&dns->cache_hits, 1);
-			goto done;
-		}
+		atomic_fetch_add(&dns->cache_hits, 1);
+		goto done;
 	}
+	if (n.dname == NULL && (rc = dns_name_prepare(name, &n)) != AG_OK)
+		goto out;
 	atomic_fetch_add(&dns->network_queries, 1);
 	if ((rc = dns_resolve(dns, &n, type, &ans)) != AG_OK)
 		goto out;
