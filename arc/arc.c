@@ -2,6 +2,7 @@
  * arc/arc.c - one message's ARC object: header fields kept, body hashes
  * streamed, and the validator's steps of RFC 8617 5.2 at finish.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +20,10 @@ ag_arc_new(struct ag_arc **a_r, struct ag_dns *dns, bool want_seal,
 	*a_r = NULL;
 	if (dns == NULL)
 		return ag_err_set(err, AG_EINVAL, "ARC: no resolver");
-	a = calloc(1, sizeof(*a));
+	a = malloc(sizeof(*a));
 	if (a == NULL)
 		return ag_err_set(err, AG_ENOMEM, "ARC: out of memory");
+	memset(a, 0, ARC_CLEARED);
 	a->dns = dns;
 	a->want_seal = want_seal;
 	a->seal_body = -1;
@@ -94,6 +96,7 @@ arc_body_want(struct ag_arc *a, enum ag_canon c, int64_t l)
 			return (int)k;
 	if (a->nbody >= ARC_BODIES_MAX)
 		return AG_ELIMIT;
+	memset(&a->body[a->nbody], 0, sizeof(a->body[0]));
 	rc = ag_canon_body_new(&a->body[a->nbody].cb, c, EVP_sha256(), l);
 	if (rc != AG_OK)
 		return rc;
@@ -256,7 +259,9 @@ ag_arc_finish(struct ag_arc *a, struct ag_arc_results *res_r)
 		return AG_EINVAL;
 	a->state = 2;
 	r = &a->res;
-	memset(r, 0, sizeof(*r));
+	/* hop[] only when there are hops to describe: 23 KB otherwise */
+	memset(r, 0, a->n_arc == 0 ? offsetof(struct ag_arc_results, hop)
+				   : sizeof(*r));
 	if (a->rc != AG_OK)
 		return a->rc;
 	for (k = 0; k < a->nbody; k++) {
@@ -280,7 +285,10 @@ ag_arc_finish(struct ag_arc *a, struct ag_arc_results *res_r)
 	}
 	if (rc != AG_OK)
 		return a->rc = rc;
-	*res_r = *r;
+	memcpy(res_r, r, offsetof(struct ag_arc_results, hop) +
+				 (r->count <= AG_ARC_MAX_SETS ? r->count
+							      : AG_ARC_MAX_SETS) *
+					 sizeof(r->hop[0]));
 	return AG_OK;
 }
 

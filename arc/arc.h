@@ -120,8 +120,9 @@ int ag_arc_eoh(struct ag_arc *a) AG_MUST_CHECK;
 int ag_arc_body(struct ag_arc *a, const unsigned char *buf,
 		size_t len) AG_MUST_CHECK;
 
-/* ag_arc_finish - validate the chain; results copied into *res_r. Call
- * once, after the whole body. */
+/* ag_arc_finish - validate the chain; results copied into *res_r (hop[]
+ * up to count: the entries past it are left as they were). Call once,
+ * after the whole body. */
 int ag_arc_finish(struct ag_arc *a, struct ag_arc_results *res_r)
 	AG_MUST_CHECK;
 

@@ -193,6 +193,7 @@ verify_key(struct ag_arc *a, const struct arc_tags *t, enum arc_alg alg,
 		return AG_OK;
 	}
 	e = &a->key[a->nkeys];
+	memset(e, 0, sizeof(*e));
 	rc = arc_key_fetch(a->dns, arc_tags_get(t, "d"), arc_tags_get(t, "s"),
 			   alg, &e->pkey, e->why, sizeof(e->why));
 	if (rc != AG_OK && rc != AG_EINVAL) {

@@ -77,7 +77,9 @@ int ag_dkim_verify_eoh(struct ag_dkim_verifier *v) AG_MUST_CHECK;
 int ag_dkim_verify_body(struct ag_dkim_verifier *v, const unsigned char *buf,
 			size_t len) AG_MUST_CHECK;
 
-/* ag_dkim_verify_finish - results of every signature (none when unsigned) */
+/* ag_dkim_verify_finish - results of every signature (none when
+ * unsigned): count, not_evaluated and sig[0..count-1] are set, the
+ * entries past count are left as they were */
 int ag_dkim_verify_finish(struct ag_dkim_verifier *v,
 			  struct ag_dkim_results *res_r) AG_MUST_CHECK;
 

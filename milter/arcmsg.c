@@ -68,7 +68,8 @@ ag_arcmsg_finish(struct ag_session *s)
 
 	if (m->arc == NULL || m->arc_res != NULL)
 		return AG_OK;
-	if ((m->arc_res = calloc(1, sizeof(*m->arc_res))) == NULL)
+	/* ag_arc_finish sets what is read (hop[] below count) */
+	if ((m->arc_res = malloc(sizeof(*m->arc_res))) == NULL)
 		return AG_ENOMEM;
 	if ((rc = ag_arc_finish(m->arc, m->arc_res)) != AG_OK) {
 		free(m->arc_res);

@@ -61,7 +61,9 @@ ag_session_msg_reset(struct ag_session *s)
 		free(s->msg.rcpt[i]);
 	free(s->msg.rcpt);
 	free(s->msg.body);
-	memset(&s->msg, 0, sizeof(s->msg));
+	memset(&s->msg, 0, AG_MESSAGE_CLEARED);
+	s->msg.dkim.count = 0;
+	s->msg.dkim.not_evaluated = 0;
 	clock_gettime(CLOCK_MONOTONIC, &s->msg.start);
 }
 

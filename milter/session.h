@@ -13,6 +13,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -60,8 +61,7 @@ struct ag_message {
 	char rcpt_domain[AG_SESSION_STR];	/* first RCPT's domain */
 	unsigned nfrom;			/* From fields seen */
 	unsigned ar_count;		/* Authentication-Results seen */
-	unsigned ar_ours[AG_SESSION_MAX_AR]; /* 1-based indexes of ours */
-	unsigned n_ours;
+	unsigned n_ours;		/* entries of ar_ours, below */
 	bool ar_overflow;
 	bool spf_skipped;		/* internal or authenticated */
 	bool spf_mf_done, spf_helo_done;
@@ -75,7 +75,6 @@ struct ag_message {
 	char from_addr[AG_SESSION_ADDR_MAX]; /* author, for the SigningTable */
 	struct ag_dkim_verifier *dkim_v;
 	bool dkim_verified;
-	struct ag_dkim_results dkim;
 	struct ag_dkim_signer *dkim_s;
 	unsigned dkim_signed;		/* signatures added */
 	const char *dkim_nosign;	/* why an outbound message is unsigned */
@@ -110,7 +109,15 @@ struct ag_message {
 	unsigned long long size;	/* header and body bytes */
 	unsigned char *body;		/* scan window, when rules need it */
 	size_t body_len;
+
+	/* Last, and only partly cleared between messages (17 of its 32 KB):
+	 * ar_ours below n_ours, dkim.sig below dkim.count are read */
+	unsigned ar_ours[AG_SESSION_MAX_AR]; /* 1-based indexes of ours */
+	struct ag_dkim_results dkim;	/* count, not_evaluated cleared */
 };
+
+/* the part of struct ag_message cleared between messages */
+#define AG_MESSAGE_CLEARED offsetof(struct ag_message, ar_ours)
 
 struct ag_session {
 	struct ag_config *cfg;

@@ -7,6 +7,7 @@
  */
 #include "util/log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -80,6 +81,54 @@ ag_log_setup(const char *ident, enum ag_log_level level, bool to_syslog,
 	atomic_store(&log_stderr, to_stderr);
 }
 
+/* log_stamp - the UTC second as 2026-01-02T03:04:05Z; kept per thread
+ * and redone only when the second changes */
+static const char *
+log_stamp(void)
+{
+	static _Thread_local time_t last = (time_t)-1;
+	static _Thread_local char stamp[32];
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != last) {
+		stamp[0] = '\0';
+		if (gmtime_r(&ts.tv_sec, &tm) != NULL)
+			strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ",
+				 &tm);
+		last = ts.tv_sec;
+	}
+	return stamp;
+}
+
+/* log_stderr_line - one write(2) a line: lines from several threads never
+ * interleave, and no stdio stream lock or buffer is involved */
+static void
+log_stderr_line(enum ag_log_level level, const char *line)
+{
+	char out[AG_LOG_LINE_MAX + 128];
+	int n = snprintf(out, sizeof(out), "%s authgate[%ld]: %s: %s\n",
+			 log_stamp(), (long)getpid(), level_names[level],
+			 line);
+	size_t len, off = 0;
+
+	if (n < 0)
+		return;
+	len = (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1;
+	if ((size_t)n >= sizeof(out))
+		out[len - 1] = '\n';	/* cut: the line still ends */
+	while (off < len) {	/* ends: each pass writes or gives up */
+		ssize_t w = write(STDERR_FILENO, out + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;	/* nowhere to report a logging failure */
+		off += (size_t)w;
+	}
+}
+
 /* ag_log - format once, then write to each sink; control bytes escaped so
  * a hostile value cannot forge log lines */
 void
@@ -116,15 +165,6 @@ ag_log(enum ag_log_level level, const char *fmt, ...)
 		memcpy(line + o, "...", 4);
 	if (atomic_load(&log_syslog))
 		syslog(level_prio[level], "%s", line);
-	if (atomic_load(&log_stderr)) {
-		struct timespec ts;
-		struct tm tm;
-		char stamp[32] = "";
-		clock_gettime(CLOCK_REALTIME, &ts);
-		if (gmtime_r(&ts.tv_sec, &tm) != NULL)
-			strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ",
-				 &tm);
-		fprintf(stderr, "%s authgate[%ld]: %s: %s\n", stamp,
-			(long)getpid(), level_names[level], line);
-	}
+	if (atomic_load(&log_stderr))
+		log_stderr_line(level, line);
 }
