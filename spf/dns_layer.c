@@ -366,7 +366,7 @@ layer_fetch(struct spf_layer *layer, SPF_server_t *server,
 	}
 	/* RFC 7208 4.6: any syntax error is a permerror, checked by us;
 	 * libspf2 compiles the normalised copy */
-	size = ans->rr[idx].len * 2 + 64;
+	size = SPF_PREPARE_CAP((size_t)ans->rr[idx].len);
 	err = SPF_E_NO_MEMORY;
 	if ((text = malloc(size)) == NULL) {
 		layer->abort = SPF_ABORT_NOMEM;

@@ -82,7 +82,12 @@ SPF_errcode_t spf_layer_get_record(SPF_server_t *server, SPF_request_t *req,
  * spf_record_prepare - check txt (a v=spf1 record) against RFC 7208
  * syntax and write the copy libspf2 should compile into out (outlen
  * bytes) for a client of family af. Returns 0, or -1 with *why_r set.
+ * SPF_PREPARE_CAP(n) bytes always hold the copy of an n-byte record.
  */
+/* The copy grows most where " a/0" (4 bytes) becomes
+ * " a:%{d}._ag_cidr0_" (18): 4.5 times; ip4:/0's two halves and the
+ * moved redirect= grow less. */
+#define SPF_PREPARE_CAP(n) ((n) * 5 + 64)
 int spf_record_prepare(const char *txt, int af, char *out, size_t outlen,
 		       const char **why_r);
 

@@ -54,6 +54,12 @@ static const struct {
 	{ "loop2.example", "TXT", "v=spf1 include:loop1.example -all" },
 	{ "mx.example", "TXT", "v=spf1 mx -all" },
 	{ "mx.example", "MX", "10 host.example" },
+	/* a/0 grows 4.5 times in the copy libspf2 compiles, and its %{d}
+	 * becomes the domain: neither may make a good record fail */
+	{ "cidr0-many.example", "TXT", "v=spf1 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 a/0 -all" },
+	{ "cidr0-many.example", "A", "198.51.100.8" },
+	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.example", "TXT", "v=spf1 a/0 a/0 a/0 -all" },
+	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.example", "A", "198.51.100.9" },
 };
 
 struct spf_case {
@@ -123,6 +129,10 @@ static const struct spf_case cases[] = {
 	  AG_SPF_NONE, NULL, NULL },
 	{ "loopback-not-free", "127.0.0.1", "h.example", "a@pass.example",
 	  AG_SPF_FAIL, NULL, NULL },
+	{ "cidr0-forty-terms", "192.0.2.77", "h.example",
+	  "a@cidr0-many.example", AG_SPF_PASS, NULL, NULL },
+	{ "cidr0-long-domain", "192.0.2.77", "h.example",
+	  "a@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.example", AG_SPF_PASS, NULL, NULL },
 };
 
 /* zone_load - the shared zone */
